@@ -1,0 +1,310 @@
+"""A study folder: ``study.yaml``, ``codebook.yaml``, ``interviews/``, ``codings/``,
+``journeys/``, ``personas/``, ``findings.yaml`` and ``reports/``.
+
+``Study.load(path)`` is the one entry point from Python; the CLI uses the same object.
+Loading validates every YAML file (file, line and field in the message) but reads
+transcripts lazily, because a study may hold many of them.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .codebook import Codebook, load_codebook
+from .errors import KlantreisError, SchemaError
+from .models import Journey, Persona, Phase, Step, Transcript
+from .yamlio import YamlDoc, check_keys, expect, get, load_yaml
+
+STUDY_FILE = "study.yaml"
+PHASES_4D = ("define", "discover", "design", "deliver")
+ROLE_NAMES = ("interviewer", "respondent", "interpreter", "other")
+
+_STUDY_KEYS = (
+    "title", "subtitle", "commissioner", "executor", "target_group", "research_question",
+    "language", "date", "sections", "phases", "klankbord", "project_team", "oproep",
+    "opvolging", "speakers", "respondent_ids", "anonymization", "codebook", "findings",
+    "notes", "coding",
+)
+
+
+@dataclass
+class StudyPhase:
+    id: str
+    start: dt.date | None
+    end: dt.date | None
+    description: str = ""
+
+
+@dataclass
+class StudyConfig:
+    title: str
+    commissioner: str
+    target_group: str
+    research_question: str
+    language: str = "nl"
+    subtitle: str = ""
+    executor: str = ""
+    date: dt.date | None = None
+    sections: dict[str, str] = field(default_factory=dict)   # aanleiding, opdracht, ...
+    phases: list[StudyPhase] = field(default_factory=list)
+    klankbord: list[str] = field(default_factory=list)
+    project_team: list[str] = field(default_factory=list)
+    oproep: str = ""
+    opvolging: list[str] = field(default_factory=list)
+    speakers: dict[str, str] = field(default_factory=dict)    # label -> role
+    respondent_ids: dict[str, str] = field(default_factory=dict)  # file stem -> id
+    anonymization: dict[str, Any] = field(default_factory=dict)
+    codebook: str = "codebook.yaml"
+    findings: str = "findings.yaml"
+    notes: str = ""
+    coding: dict[str, Any] = field(default_factory=dict)  # e.g. primary_coder
+
+
+def _date(doc: YamlDoc, value: Any, *keys) -> dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise doc.error(f"'{keys[-1]}' moet een datum zijn (JJJJ-MM-DD)", *keys)
+
+
+def load_study_config(path: Path) -> StudyConfig:
+    doc = load_yaml(path)
+    root = expect(doc, doc.data, dict, name="study.yaml")
+    check_keys(doc, root, _STUDY_KEYS)
+    cfg = StudyConfig(
+        title=get(doc, root, "title", str),
+        commissioner=get(doc, root, "commissioner", str),
+        target_group=get(doc, root, "target_group", str),
+        research_question=get(doc, root, "research_question", str),
+        language=get(doc, root, "language", str, required=False, default="nl"),
+        subtitle=get(doc, root, "subtitle", str, required=False, default=""),
+        executor=get(doc, root, "executor", str, required=False, default=""),
+        date=_date(doc, root.get("date"), "date"),
+        oproep=get(doc, root, "oproep", str, required=False, default=""),
+        codebook=get(doc, root, "codebook", str, required=False, default="codebook.yaml"),
+        findings=get(doc, root, "findings", str, required=False, default="findings.yaml"),
+        notes=get(doc, root, "notes", str, required=False, default=""),
+    )
+    sections = get(doc, root, "sections", dict, required=False, default={})
+    for key, text in sections.items():
+        expect(doc, text, str, "sections", key, name=f"sections.{key}")
+    cfg.sections = {k: v.strip() for k, v in sections.items()}
+    phases = get(doc, root, "phases", dict)
+    for pid in PHASES_4D:
+        if pid not in phases:
+            raise doc.error(f"fase '{pid}' ontbreekt (nodig: {', '.join(PHASES_4D)})", "phases")
+    check_keys(doc, phases, PHASES_4D, "phases")
+    for pid in PHASES_4D:
+        raw = expect(doc, phases[pid], dict, "phases", pid, name=f"phases.{pid}")
+        check_keys(doc, raw, ("start", "end", "description"), "phases", pid)
+        cfg.phases.append(StudyPhase(
+            id=pid,
+            start=_date(doc, raw.get("start"), "phases", pid, "start"),
+            end=_date(doc, raw.get("end"), "phases", pid, "end"),
+            description=get(doc, raw, "description", str, "phases", pid, required=False,
+                            default="").strip(),
+        ))
+    for key in ("klankbord", "project_team", "opvolging"):
+        items = get(doc, root, key, list, required=False, default=[])
+        for i, item in enumerate(items):
+            expect(doc, item, str, key, i, name=f"{key}[{i}]")
+        setattr(cfg, key, [i.strip() for i in items])
+    speakers = get(doc, root, "speakers", dict, required=False, default={})
+    for label, role in speakers.items():
+        if role not in ROLE_NAMES:
+            raise doc.error(f"rol '{role}' voor spreker '{label}' onbekend "
+                            f"(kies uit {', '.join(ROLE_NAMES)})", "speakers", label)
+    cfg.speakers = {str(k): v for k, v in speakers.items()}
+    ids = get(doc, root, "respondent_ids", dict, required=False, default={})
+    cfg.respondent_ids = {str(k): str(v) for k, v in ids.items()}
+    cfg.anonymization = get(doc, root, "anonymization", dict, required=False, default={})
+    cfg.coding = get(doc, root, "coding", dict, required=False, default={})
+    return cfg
+
+
+# --- personas (archetypes) -------------------------------------------------------------
+
+_PERSONA_KEYS = ("id", "name", "description", "attributes", "codes", "needs", "goals", "color",
+                 "quote", "story")
+
+
+def load_persona(path: Path, code_ids: set[str] | None = None) -> Persona:
+    doc = load_yaml(path)
+    root = expect(doc, doc.data, dict, name="persona")
+    check_keys(doc, root, _PERSONA_KEYS)
+    persona = Persona(
+        id=str(get(doc, root, "id", (str, int))),
+        name=get(doc, root, "name", str),
+        description=get(doc, root, "description", str, required=False, default=""),
+        attributes=get(doc, root, "attributes", dict, required=False, default={}),
+        color=get(doc, root, "color", str, required=False, default="#0072B2"),
+    )
+    for key in ("codes", "needs", "goals"):
+        items = get(doc, root, key, list, required=False, default=[])
+        for i, item in enumerate(items):
+            expect(doc, item, str, key, i, name=f"{key}[{i}]")
+        setattr(persona, key, list(items))
+    if code_ids is not None:
+        for i, code in enumerate(persona.codes):
+            if code not in code_ids:
+                raise doc.error(f"code '{code}' staat niet in het codeboek", "codes", i)
+    return persona
+
+
+# --- journeys ----------------------------------------------------------------------------
+
+def load_journey(path: Path) -> Journey:
+    doc = load_yaml(path)
+    root = expect(doc, doc.data, dict, name="journey")
+    check_keys(doc, root, ("id", "name", "description", "phases", "organisations", "code_map"))
+    journey = Journey(id=str(get(doc, root, "id", (str, int))), name=get(doc, root, "name", str),
+                      path=path)
+    orgs = get(doc, root, "organisations", list, required=False, default=[])
+    for i, org in enumerate(orgs):
+        expect(doc, org, str, "organisations", i, name=f"organisations[{i}]")
+    journey.organisations = list(orgs)
+    for pi, raw in enumerate(get(doc, root, "phases", list)):
+        pw = ("phases", pi)
+        expect(doc, raw, dict, *pw, name="fase")
+        check_keys(doc, raw, ("id", "name", "description", "steps"), *pw)
+        phase = Phase(id=str(get(doc, raw, "id", (str, int), *pw)), name=get(doc, raw, "name", str, *pw),
+                      description=get(doc, raw, "description", str, *pw, required=False, default=""))
+        for si, rstep in enumerate(get(doc, raw, "steps", list, *pw, required=False, default=[])):
+            sw = pw + ("steps", si)
+            expect(doc, rstep, dict, *sw, name="stap")
+            check_keys(doc, rstep, ("id", "name", "organisations", "description"), *sw)
+            step = Step(id=str(get(doc, rstep, "id", (str, int), *sw)),
+                        name=get(doc, rstep, "name", str, *sw),
+                        organisations=list(get(doc, rstep, "organisations", list, *sw,
+                                               required=False, default=[])),
+                        description=get(doc, rstep, "description", str, *sw, required=False,
+                                        default=""))
+            phase.steps.append(step)
+        journey.phases.append(phase)
+    if not journey.phases:
+        raise doc.error("een klantreis heeft minstens één fase nodig", "phases")
+    ids = journey.phase_ids()
+    steps = {s.id: p.id for p in journey.phases for s in p.steps}
+    code_map = get(doc, root, "code_map", dict, required=False, default={})
+    for code, target in code_map.items():
+        expect(doc, target, dict, "code_map", code, name=f"code_map.{code}")
+        check_keys(doc, target, ("phase", "step"), "code_map", code)
+        if target.get("phase") is not None and target["phase"] not in ids:
+            raise doc.error(f"onbekende fase '{target['phase']}'", "code_map", code, "phase")
+        if target.get("step") is not None and target["step"] not in steps:
+            raise doc.error(f"onbekende stap '{target['step']}'", "code_map", code, "step")
+    journey.code_map = {str(k): dict(v) for k, v in code_map.items()}
+    return journey
+
+
+# --- the study ---------------------------------------------------------------------------
+
+@dataclass
+class Study:
+    root: Path
+    config: StudyConfig
+    codebook: Codebook
+    journeys: list[Journey]
+    personas: list[Persona]
+
+    @classmethod
+    def load(cls, path: str | Path) -> "Study":
+        root = Path(path).expanduser().resolve()
+        if not root.is_dir():
+            raise KlantreisError(f"map '{path}' bestaat niet")
+        config_path = root / STUDY_FILE
+        if not config_path.exists():
+            raise KlantreisError(f"geen {STUDY_FILE} in '{path}': is dit een studiemap? "
+                                 f"Maak er een met 'klantreis init MAP'.")
+        config = load_study_config(config_path)
+        journeys = [load_journey(p) for p in sorted((root / "journeys").glob("*.yaml"))]
+        phase_ids = [p for j in journeys for p in j.phase_ids()] or None
+        codebook_path = root / config.codebook
+        codebook = load_codebook(codebook_path, phase_ids)
+        ids = set(codebook.code_ids())
+        personas = [load_persona(p, ids) for p in sorted((root / "personas").glob("*.yaml"))
+                    if not p.name.startswith("_")]
+        return cls(root=root, config=config, codebook=codebook, journeys=journeys,
+                   personas=personas)
+
+    # --- folders ---------------------------------------------------------------------
+    @property
+    def interviews_dir(self) -> Path:
+        return self.root / "interviews"
+
+    @property
+    def codings_dir(self) -> Path:
+        return self.root / "codings"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.root / "reports"
+
+    @property
+    def store_path(self) -> Path:
+        return self.root / ".klantreis" / "store.sqlite"
+
+    @property
+    def journey(self) -> Journey:
+        if not self.journeys:
+            raise KlantreisError("de studie heeft geen klantreis in journeys/", self.root)
+        return self.journeys[0]
+
+    # --- transcripts (lazy, cached) --------------------------------------------------
+    @cached_property
+    def transcripts(self) -> list[Transcript]:
+        from .transcripts import load_study_transcripts
+        return load_study_transcripts(self)
+
+    def transcript(self, respondent_id: str) -> Transcript:
+        for t in self.transcripts:
+            if t.respondent_id == respondent_id:
+                return t
+        raise KlantreisError(f"geen transcript voor respondent '{respondent_id}'")
+
+    def _repr_html_(self) -> str:
+        from .display import study_html
+        return study_html(self)
+
+
+def default_template_dir() -> Path:
+    """The bundled configuration that ``klantreis init`` starts from (package data)."""
+    return Path(str(resources.files("klantreis") / "defaults"))
+
+
+def init_study(target: str | Path, template: Path | None = None) -> Path:
+    """Create a new study folder from the bundled configuration; never overwrite."""
+    target = Path(target).expanduser()
+    if (target / STUDY_FILE).exists():
+        raise KlantreisError(f"'{target}' is al een studiemap ({STUDY_FILE} bestaat); "
+                             f"er is niets overschreven")
+    if target.exists() and any(target.iterdir()):
+        raise KlantreisError(f"map '{target}' is niet leeg; kies een nieuwe of lege map")
+    template = template or default_template_dir()
+    target.mkdir(parents=True, exist_ok=True)
+    for item in template.iterdir():
+        if item.name.startswith((".", "__")):
+            continue
+        dest = target / item.name
+        if item.is_dir():
+            shutil.copytree(item, dest)
+        else:
+            shutil.copy2(item, dest)
+    for sub in ("interviews", "codings", "journeys", "personas", "reports"):
+        (target / sub).mkdir(exist_ok=True)
+    return target
+
+
+__all__ = ["Study", "StudyConfig", "init_study", "load_study_config", "load_journey",
+           "load_persona", "SchemaError"]
