@@ -261,6 +261,11 @@ class Study:
             raise KlantreisError("de studie heeft geen klantreis in journeys/", self.root)
         return self.journeys[0]
 
+    @cached_property
+    def findings(self):
+        from .findings import load_findings
+        return load_findings(self.root / self.config.findings, self.codebook)
+
     # --- transcripts (lazy, cached) --------------------------------------------------
     @cached_property
     def transcripts(self) -> list[Transcript]:
