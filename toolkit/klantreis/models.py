@@ -143,6 +143,7 @@ class Persona:
     needs: list[str] = field(default_factory=list)
     goals: list[str] = field(default_factory=list)
     color: str = "#0072B2"
+    quote: str = ""                                             # an invented line in her voice
     respondents: list[str] = field(default_factory=list)        # filled by the persona stage
 
 

@@ -149,6 +149,7 @@ def load_persona(path: Path, code_ids: set[str] | None = None) -> Persona:
         description=get(doc, root, "description", str, required=False, default=""),
         attributes=get(doc, root, "attributes", dict, required=False, default={}),
         color=get(doc, root, "color", str, required=False, default="#0072B2"),
+        quote=get(doc, root, "quote", str, required=False, default="").strip(),
     )
     for key in ("codes", "needs", "goals"):
         items = get(doc, root, key, list, required=False, default=[])
