@@ -1,0 +1,93 @@
+"""The Dutch pipeline: lemmas (lookup + supplement), placeholders, masking, coverage."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from klantreis.nlp import (get_nlp, is_covered, lemma_coverage, lemmatize, load_supplement,
+                           masked_text, process_segments, process_texts, uncovered_words)
+from klantreis.transcripts import read_transcript
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_pipeline_is_offline_blank_dutch_with_lookup_lemmas():
+    nlp = get_nlp()
+    assert nlp.lang == "nl"
+    assert nlp.pipe_names == ["sentencizer", "lemmatizer", "klantreis_lemmas"]
+    assert nlp.get_pipe("lemmatizer").mode == "lookup"
+    assert get_nlp() is nlp                      # built once
+
+
+@pytest.mark.parametrize("form,lemma", [
+    ("moest", "moeten"), ("kinderen", "kind"), ("werd", "worden"), ("heb", "hebben"),
+    ("had", "hebben"), ("kreeg", "krijgen"), ("ging", "gaan"), ("kon", "kunnen"),
+    ("wist", "weten"), ("zei", "zeggen"), ("gemeentes", "gemeente"), ("toeslagen", "toeslag"),
+    ("uitkeringen", "uitkering"), ("weken", "week"), ("is", "zijn"), ("gewacht", "wachten"),
+    ("aangevraagd", "aanvragen"), ("Kinderen", "kind"), ("wéér", "weer"), ("míjn", "mijn"),
+])
+def test_lemmas_from_lookup_and_supplement(form, lemma):
+    assert lemmatize(f"{form}") == [lemma]
+
+
+def test_supplement_table_is_wellformed():
+    table = load_supplement()
+    assert len(table) > 1000
+    assert all(k == k.lower() and v == v.lower() and "\t" not in k for k, v in table.items())
+    text = (ROOT / "toolkit" / "klantreis" / "data" / "lemma_supplement.tsv").read_text("utf-8")
+    rows = [r for r in text.splitlines() if r and not r.startswith("#")]
+    assert all(r.count("\t") == 1 for r in rows)
+    assert len({r.split("\t")[0] for r in rows}) == len(rows)    # no form twice
+
+
+def test_placeholders_are_one_token_and_keep_their_case():
+    doc = process_texts(["Ik ging met [PERSOON-1], naar [PLAATS-2]. Bel [TELEFOON]!"])[0]
+    assert [t.text for t in doc][:7] == ["Ik", "ging", "met", "[PERSOON-1]", ",", "naar",
+                                         "[PLAATS-2]"]
+    assert "[PERSOON-1]" in lemmatize("met [PERSOON-1] gepraat")
+
+
+def test_segments_masked_offsets_map_to_the_transcript(tmp_path):
+    path = tmp_path / "R01.txt"
+    path.write_text("Datum: [DATUM]\n\nI: Hoe ging het?\nR: [lacht] Ik moest wachten. "
+                    "[stilte] De kinderen huilden.\nDat was zwaar.\n", encoding="utf-8")
+    t = read_transcript(path)
+    seg = t.segments[1]
+    assert len(masked_text(seg)) == len(seg.text)
+    docs = process_segments(t.segments)
+    assert len(docs) == 2
+    doc = docs[1]
+    assert doc.user_data == {"respondent_id": "R01", "segment_index": 1, "offset": seg.start}
+    lemmas = [tok.lemma_ for tok in doc if not tok.is_space and not tok.is_punct]
+    assert lemmas == ["ik", "moeten", "wachten", "de", "kind", "huilen", "dat", "zijn", "zwaar"]
+    for tok in doc:
+        if not tok.is_space:
+            assert t.text[seg.start + tok.idx: seg.start + tok.idx + len(tok)] == tok.text
+    assert len(list(doc.sents)) == 3
+
+
+def test_fast_pipeline_gives_the_same_lemmas_as_the_full_one():
+    texts = ["Ik heb zes weken gewacht op mijn uitkering.",
+             "De kinderen gingen naar school en ik zat alleen op mijn kamer.",
+             "Zij zegt dat de gemeentes de toeslagen te laat betaalden. Wéér!"]
+    full = list(get_nlp().pipe(texts))
+    fast = process_texts(texts)
+    assert [[t.lemma_ for t in d] for d in full] == [[t.lemma_ for t in d] for d in fast]
+
+
+def test_lemma_coverage_counts_alphabetic_tokens():
+    docs = process_texts(["De kinderen moesten wachten op xqzwv, 12 dagen."])
+    # alphabetic: de kinderen moesten wachten op xqzwv dagen -> 6 of 7 known
+    assert lemma_coverage(docs) == pytest.approx(6 / 7)
+    assert uncovered_words(docs) == {"xqzwv": 1}
+    assert lemma_coverage([]) == 1.0
+    assert is_covered("Opvang") and not is_covered("xqzwv")
+
+
+def test_coverage_on_the_bundled_transcripts():
+    files = sorted((ROOT / "interviews").glob("R*.*"))
+    if len(files) < 16:
+        pytest.skip("de meegeleverde transcripten zijn (nog) niet aanwezig")
+    segments = [s for f in files for s in read_transcript(f).respondent_segments]
+    assert lemma_coverage(process_segments(segments)) >= 0.97

@@ -1,0 +1,131 @@
+"""Deductive suggestions from cues: the cue syntax (order, gap <= 3, prefix *), one sentence
+only, respondent turns only, exact offsets, lemma matching."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from klantreis.codebook import Codebook
+from klantreis.errors import KlantreisError
+from klantreis.models import Category, Code, Segment, StageDirection, Transcript
+from klantreis.suggestions import (MAX_GAP, SUGGESTION_CODER, DeductiveSuggester,
+                                   cue_pattern)
+
+
+def make_transcript(turns: list[tuple[str, str]], rid: str = "T01") -> Transcript:
+    text, segments = "", []
+    for i, (role, speech) in enumerate(turns):
+        label = {"interviewer": "I", "respondent": "R", "interpreter": "T"}[role]
+        if text:
+            text += "\n\n"
+        text += f"{label}: "
+        start = len(text)
+        text += speech
+        sds = [StageDirection(m, start + speech.index(m), start + speech.index(m) + len(m))
+               for m in ("[lacht]", "[stilte]") if m in speech]
+        segments.append(Segment(rid, i, label, role, start, len(text), speech,
+                                text.count("\n", 0, start) + 1, stage_directions=sds))
+    return Transcript(rid, Path(f"{rid}.txt"), text, "f" * 64, "txt", "utf-8",
+                      segments=segments)
+
+
+def book(**cues: list[str]) -> Codebook:
+    codes = [Code(cid, cid, "cat", cues=list(c)) for cid, c in cues.items()]
+    return Codebook(name="Fictief", categories=[Category("cat", "Categorie", codes=codes)])
+
+
+@pytest.fixture(scope="module")
+def wait() -> DeductiveSuggester:
+    return DeductiveSuggester(book(wachten_op_uitkering=["wachten uitkering"],
+                                   toeslagen=["toeslag*"],
+                                   geen_geld=["geen geld"]))
+
+
+def codes_in(suggester, speech: str, role: str = "respondent") -> list[str]:
+    t = make_transcript([("interviewer", "Hoe ging dat?"), (role, speech)])
+    return sorted({c.code for c in suggester.transform([t])})
+
+
+def test_cue_pattern_shape():
+    pattern = cue_pattern("wachten uitkering*")
+    assert pattern[0] == {"LEMMA": "wachten"}
+    assert pattern[1]["OP"] == f"{{0,{MAX_GAP}}}"
+    assert pattern[2]["LEMMA"] == {"REGEX": "^uitkering"}
+    with pytest.raises(ValueError):
+        cue_pattern("   ")
+
+
+@pytest.mark.parametrize("speech,hit", [
+    ("Ik wachtte op mijn uitkering.", True),                 # lemma: wachtte -> wachten
+    ("Ik wachten uitkering.", True),                          # gap 0
+    ("Ik moest wachten op de nieuwe uitkering.", True),       # gap 3
+    ("Ik moest wachten op de hele nieuwe uitkering.", False),  # gap 4
+    ("De uitkering, daar moest ik op wachten.", False),       # wrong order
+    ("Ik moest wachten. De uitkering kwam later.", False),    # across a sentence end
+])
+def test_gap_order_and_sentence(wait, speech, hit):
+    assert ("wachten_op_uitkering" in codes_in(wait, speech)) is hit
+
+
+def test_prefix_cue_matches_lemma_prefix(wait):
+    assert codes_in(wait, "Mijn toeslagen stopten.") == ["toeslagen"]
+    assert codes_in(wait, "Hij was mijn toeslagpartner.") == ["toeslagen"]
+    assert codes_in(wait, "Er was een tolk bij.") == []
+
+
+def test_interviewer_turns_are_not_evidence(wait):
+    assert codes_in(wait, "Had je geen geld?", role="interviewer") == []
+    assert codes_in(wait, "Ik had geen geld.") == ["geen_geld"]
+    # an interpreter rendering the respondent's answer is her voice
+    t = make_transcript([("interviewer", "Hoe ging dat?"),
+                         ("interpreter", "Zij zegt: ik had geen geld.")])
+    t.segments[1].interpreted = True
+    assert [c.code for c in wait.transform([t])] == ["geen_geld"]
+
+
+def test_offsets_are_the_sentence_exactly(wait):
+    speech = "Eerst ging het goed. Toen had ik geen geld meer! En daarna niets."
+    t = make_transcript([("interviewer", "Vertel eens, had je geld?"), ("respondent", speech)])
+    [c] = wait.transform([t])
+    assert t.text[c.start:c.end] == c.quote == "Toen had ik geen geld meer!"
+    assert c.respondent_id == "T01" and c.coder == SUGGESTION_CODER
+    assert c.origin == "suggestion" and c.source_sha256 == t.sha256
+
+
+def test_consecutive_sentences_of_one_code_merge(wait):
+    speech = "Ik had geen geld. Echt geen geld. Maar wel hoop."
+    t = make_transcript([("respondent", speech)])
+    [c] = wait.transform([t])
+    assert c.quote == "Ik had geen geld. Echt geen geld."
+    assert t.text[c.start:c.end] == c.quote
+
+
+def test_two_codes_in_one_sentence_give_two_suggestions(wait):
+    t = make_transcript([("respondent", "Ik had geen geld en moest wachten op de uitkering.")])
+    out = wait.transform([t])
+    assert sorted(c.code for c in out) == ["geen_geld", "wachten_op_uitkering"]
+    assert len({(c.start, c.end) for c in out}) == 1
+
+
+def test_stage_directions_are_not_words(wait):
+    # [lacht] must not count as tokens in the gap, nor be matched as a word
+    assert "wachten_op_uitkering" in codes_in(wait, "Ik moest wachten [lacht] op de nieuwe "
+                                                    "uitkering.")
+    lach = DeductiveSuggester(book(lachen=["lachen"]))
+    assert codes_in(lach, "Nee [lacht] dat was niet leuk.") == []
+
+
+def test_placeholders_stay_one_token(wait):
+    # "[PERSOON-1]" is one token: three tokens gap at most still holds around it
+    assert "geen_geld" in codes_in(wait, "[PERSOON-1] gaf mij geen geld.")
+
+
+def test_empty_cue_is_a_klantreis_error():
+    with pytest.raises(KlantreisError, match="lege cue"):
+        DeductiveSuggester(book(x=["  "]))
+
+
+def test_transcripts_without_respondent_turns_give_nothing(wait):
+    t = make_transcript([("interviewer", "Had je geen geld?")])
+    assert wait.transform([t]) == []

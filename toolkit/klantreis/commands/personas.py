@@ -1,0 +1,131 @@
+"""klantreis personas STUDY [--k 3] [--no-attributes] [--seed N] [--method ward]
+
+Writes ``personas/assignments.csv`` and ``reports/personas/`` (cards as A4/A5 PDF and PNG,
+the dendrogram, the nuance table). The terminal shows counts and quality figures only,
+never transcript text.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def add_arguments(p) -> None:
+    p.add_argument("study", nargs="?", default=".", help="de studiemap (standaard: .)")
+    p.add_argument("--k", type=int, default=None,
+                   help="aantal persona's (standaard: het aantal archetypes in personas/, "
+                        "anders gekozen op silhouet en stabiliteit)")
+    p.add_argument("--method", choices=("ward", "kmeans", "nmf"), default="ward",
+                   help="clustermethode (standaard: ward)")
+    p.add_argument("--seed", type=int, default=0, help="startgetal voor herhaalbaarheid")
+    p.add_argument("--no-attributes", action="store_true",
+                   help="alleen de coderingen gebruiken, niet de respondententabel")
+    p.add_argument("--bootstrap", type=int, default=100, metavar="N",
+                   help="aantal bootstraprondes voor de stabiliteit (standaard: 100)")
+    p.add_argument("--no-cards", action="store_true", help="geen persona-kaarten tekenen")
+
+
+def load_attributes(study):
+    """The respondent table as a frame (None when there is none)."""
+    try:
+        from ..respondents import load_respondents
+    except ModuleNotFoundError:
+        return None, []
+    table = load_respondents(study)
+    if not len(table):
+        return None, list(table.warnings)
+    table.check_transcripts([t.respondent_id for t in study.transcripts])
+    return table.frame, list(table.warnings)
+
+
+def load_themes(study):
+    """Nuance themes from findings.yaml ([] when there are none)."""
+    try:
+        from ..findings import load_findings
+    except ModuleNotFoundError:
+        return []
+    return list(load_findings(study.root / study.config.findings, study.codebook).themes)
+
+
+def write_outputs(study, result, transcripts, codings, attributes=None, *, cards: bool = True,
+                  themes=None) -> list[Path]:
+    """assignments.csv, persona cards, dendrogram and nuance table for a persona result."""
+    from ..persona_cards import render_cards
+    from ..personas import nuance_table, persona_card
+    from ..progress import say
+
+    out_dir = study.reports_dir / "personas"
+    paths = [result.to_csv(study.root / "personas" / "assignments.csv")]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if cards:
+        say(f"persona-kaarten tekenen ({len(result.personas)} persona's, A4 en A5)")
+        made = [persona_card(result, p.id, transcripts, codings, study.codebook, attributes)
+                for p in result.personas if p.respondents]
+        paths += render_cards(made, out_dir)
+    if result.model is not None and len(result.assignments) > 2:
+        path = out_dir / "dendrogram.png"
+        result.dendrogram_figure().savefig(path, dpi=200, metadata={"Software": "klantreis"})
+        paths.append(path)
+    themes = load_themes(study) if themes is None else themes
+    if themes:
+        table = nuance_table(result, codings, study.codebook, themes)
+        path = out_dir / "nuance.csv"
+        table.to_csv(path, lineterminator="\n")
+        paths.append(path)
+    return paths
+
+
+def run(args) -> int:
+    from ..coding import codings_for_analysis
+    from ..errors import KlantreisError
+    from ..personas import find_personas
+    from ..progress import say
+    from ..study import Study
+
+    study = Study.load(args.study)
+    transcripts = study.transcripts
+    if not transcripts:
+        raise KlantreisError(f"geen transcripten in {study.interviews_dir}", study.interviews_dir)
+    say("coderingen laden")
+    codings, source = codings_for_analysis(study, transcripts=transcripts)
+    if not codings:
+        raise KlantreisError("geen coderingen en geen codeersuggesties: codeer eerst "
+                             "(codings/<codeur>/<respondent>.yaml) of vul cues in codebook.yaml")
+    attributes, warnings = (None, []) if args.no_attributes else load_attributes(study)
+    archetypes = study.personas
+    if args.k is not None and args.k < 1:
+        raise KlantreisError("--k moet minstens 1 zijn")
+    if args.k is not None and args.k > len(transcripts):
+        raise KlantreisError(f"--k {args.k} is groter dan het aantal transcripten "
+                             f"({len(transcripts)})")
+    say(f"persona's bepalen ({args.method}, {args.bootstrap} bootstraprondes)")
+    result = find_personas(transcripts, codings, study.codebook, attributes, archetypes,
+                           k=args.k, method=args.method, seed=args.seed,
+                           n_bootstrap=args.bootstrap)
+    paths = write_outputs(study, result, transcripts, codings, attributes,
+                          cards=not args.no_cards)
+
+    basis = "menselijke coderingen" if source == "human" else "machinesuggesties (nog niet " \
+        "door een onderzoeker gecontroleerd)"
+    what = "tekst en respondentkenmerken" if result.profiles and \
+        result.profiles.uses_attributes else "alleen tekst"
+    print(f"{len(transcripts)} respondenten, {len(codings)} coderingen uit {basis}; "
+          f"profiel: {what}.")
+    if not archetypes:
+        print("Geen archetypes in personas/: groepen hebben een beschrijvend label; "
+              "geef ze een naam met PersonaResult.rename of maak personas/<id>.yaml.")
+    print(result.summary())
+    low = result.assignments[result.assignments.confidence < 0.5]
+    if len(low):
+        print(f"  {len(low)} respondent(en) met zekerheid < 0,5: "
+              + ", ".join(f"{r.respondent} ({r.persona}, anders {r.runner_up})"
+                          for r in low.itertuples()))
+    for note in result.notes + warnings:
+        print(f"  let op: {note}")
+    shown = [p for p in paths if p.suffix in (".csv",)] + \
+        [p.parent for p in paths if p.suffix in (".pdf", ".png")][:1]
+    for p in dict.fromkeys(shown):
+        try:
+            print(f"Geschreven: {p.relative_to(study.root)}")
+        except ValueError:
+            print(f"Geschreven: {p}")
+    return 0

