@@ -20,7 +20,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "toolkit"))
 
-import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from scipy.optimize import linear_sum_assignment  # noqa: E402
 from sklearn.metrics import adjusted_rand_score  # noqa: E402

@@ -240,26 +240,40 @@ def test_accept_turns_a_suggestion_into_a_coding(session, study, monkeypatch):
     assert session.codings() == []
 
 
-def test_codings_for_analysis_human_or_suggestions(study, monkeypatch):
+def test_codings_for_analysis_human_mixed_or_suggestions(study, monkeypatch):
+    """No human codings: suggestions. Part coded: the coded interviews keep their human
+    codings and only the uncoded ones get suggestions ("mixed"). All coded: "human"."""
     import klantreis.suggestions as sugg
-    seg = study.transcripts[1].segments[1]
-    machine = [Coding("R02", "toeslagen_stopgezet", seg.start, seg.end, coder="suggesties",
-                      origin="suggestion")]
-    calls = []
-    monkeypatch.setattr(sugg, "suggest", lambda st, transcripts=None: calls.append(1) or machine)
+    machine = []
+    for t in study.transcripts:
+        seg = t.segments[1]
+        machine.append(Coding(t.respondent_id, "toeslagen_stopgezet", seg.start, seg.end,
+                              coder="suggesties", origin="suggestion"))
+    asked = []
+
+    def fake_suggest(st, transcripts=None):
+        ids = {t.respondent_id for t in (transcripts or st.transcripts)}
+        asked.append(sorted(ids))
+        return [m for m in machine if m.respondent_id in ids]
+
+    monkeypatch.setattr(sugg, "suggest", fake_suggest)
     codings, kind = codings_for_analysis(study)
     assert (codings, kind) == (machine, "suggestions")
     with CodingSession(study, "A") as s:
-        s.accept(machine[0])
+        s.accept(machine[1])
     codings, kind = codings_for_analysis(study)
-    assert kind == "human" and [c.origin for c in codings] == ["accepted-suggestion"]
-    assert len(calls) == 1  # suggestions were not computed once humans had coded
-
-
-def test_missing_suggestions_module_gives_empty_suggestions(study, monkeypatch):
-    import sys
-    monkeypatch.setitem(sys.modules, "klantreis.suggestions", None)  # import fails
-    assert codings_for_analysis(study) == ([], "suggestions")
+    ids = [t.respondent_id for t in study.transcripts]
+    assert kind == "mixed"
+    assert [c.origin for c in codings if c.respondent_id == ids[1]] == ["accepted-suggestion"]
+    assert asked[-1] == sorted(set(ids) - {ids[1]}), "only uncoded interviews are suggested"
+    with CodingSession(study, "A") as s:
+        for m in machine:
+            if m.respondent_id != ids[1]:
+                s.accept(m)
+    n_asked = len(asked)
+    codings, kind = codings_for_analysis(study)
+    assert kind == "human" and {c.origin for c in codings} == {"accepted-suggestion"}
+    assert len(asked) == n_asked, "no suggestions computed once every interview is coded"
 
 
 def test_study_codings_uses_primary_coder(tmp_path):
@@ -634,7 +648,9 @@ def test_end_to_end_with_transcripts_module(tmp_path):
     t = study.transcripts[0]
     assert [t.text[c.start:c.end] for c in codings] == ["zes weken gewacht op mijn uitkering",
                                                         "zes weken"]
-    assert codings_for_analysis(study)[1] == "human"
+    codings, source = codings_for_analysis(study)
+    assert source == "mixed", "R02 is not coded by A yet"
+    assert {c.origin for c in codings if c.respondent_id == "R02"} <= {"suggestion"}
     with Store(study.store_path) as store:
         paths = export_codings_dir(store, tmp_path / "export", "A")  # texts via the store
     assert "occurrence: 2" in paths[0].read_text(encoding="utf-8")

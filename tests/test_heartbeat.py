@@ -122,7 +122,7 @@ def test_outputs_and_png_resolution(data, tmp_path):
     journey, _, hbs, _ = data
     written = plot_heartbeat(hbs[0], journey, tmp_path / "hb", formats=("png", "svg"), dpi=100)
     assert [p.suffix for p in written] == [".png", ".svg"]
-    assert Image.open(written[0]).size == (950, 640)      # 9.5 x 6.4 inch at the dpi asked
+    assert Image.open(written[0]).size == (950, 670)      # 9.5 x 6.7 inch at the dpi asked
     assert written[1].read_text(encoding="utf-8").lstrip().startswith("<?xml")
     only = plot_heartbeat(hbs[0], journey, tmp_path / "een.pdf")
     assert only == [tmp_path / "een.pdf"] and only[0].read_bytes()[:4] == b"%PDF"

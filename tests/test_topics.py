@@ -3,7 +3,6 @@ model offline, the fallback, accepting a topic into codebook.yaml, and the CLI."
 from __future__ import annotations
 
 import hashlib
-import textwrap
 from pathlib import Path
 
 import numpy as np

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import sys
 
 from . import __version__
@@ -74,6 +75,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 1
     set_quiet(bool(getattr(args, "quiet", False)))
+    # Our own handler first: deduce calls logging.basicConfig(DEBUG) on import, which is a
+    # no-op once the root logger has a handler.
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     try:
         return int(args._module.run(args) or 0)
     except KlantreisError as err:

@@ -746,27 +746,47 @@ def study_codings(study: "Study", coder: str | None = None, *, store: Store | No
 def codings_for_analysis(study: "Study", *, store: Store | None = None,
                          transcripts: list[Transcript] | None = None
                          ) -> tuple[list[Coding], str]:
-    """``(codings, "human")`` when the study has human codings, else machine suggestions
-    ``(suggestions, "suggestions")`` so the pipeline still runs (and says so)."""
+    """The codings the later stages work from, and where they come from:
+
+    * ``"human"``: the primary coder coded every interview;
+    * ``"mixed"``: a study in the middle of coding; interviews the coder has not done yet
+      get machine suggestions, so no respondent silently drops out of the analysis;
+    * ``"suggestions"``: no human codings at all (a new study); the report says so.
+    """
+    transcripts = study.transcripts if transcripts is None else transcripts
     codings = study_codings(study, store=store, transcripts=transcripts)
-    if codings:
+    if not codings:
+        return machine_suggestions(study, transcripts), "suggestions"
+    coded = {c.respondent_id for c in codings}
+    uncoded = [t for t in transcripts if t.respondent_id not in coded]
+    if not uncoded:
         return codings, "human"
-    return machine_suggestions(study, transcripts), "suggestions"
+    return codings + machine_suggestions(study, uncoded), "mixed"
+
+
+def all_human_codings(study: "Study", *, store: Store | None = None) -> list[Coding]:
+    """Every human coder's codings (for intercoder agreement), after the sync that
+    ``codings_for_analysis`` did."""
+    if store is None and not study.store_path.exists():
+        return []
+    own = store is None
+    store = store if store is not None else Store(study.store_path)
+    try:
+        return list(store.codings(origin=HUMAN_ORIGINS))
+    finally:
+        if own:
+            store.close()
 
 
 def machine_suggestions(study: "Study", transcripts: list[Transcript] | None = None
                         ) -> list[Coding]:
-    """``suggestions.suggest`` when that module is available, else []."""
-    try:
-        from .suggestions import suggest
-    except ModuleNotFoundError as exc:
-        if exc.name in ("klantreis.suggestions", f"{__package__}.suggestions"):
-            return []
-        raise
+    """Deductive suggestions from the codebook's cues (``suggestions.suggest``)."""
+    from .suggestions import suggest
     return list(suggest(study, transcripts))
 
 
 __all__ = ["CodingSession", "Passage", "SyncReport", "HUMAN_ORIGINS", "load_codings_dir",
            "sync_codings_dir", "export_codings_dir", "study_codings", "codings_for_analysis",
+           "all_human_codings",
            "machine_suggestions", "primary_coder", "locate_quote", "find_quote",
            "parse_codings_file"]

@@ -1,6 +1,6 @@
 """Heartbeat figures: one persona's curve with pain and high points, and all personas together.
 
-Designed for print at 1:1 on an A4 landscape page (9.5 x 6.2 inch) and for the Word report
+Designed for print at 1:1 on an A4 landscape page (9.5 x 6.7 inch) and for the Word report
 (PNG at 300 dpi), with a vector PDF and SVG beside it. Colour is never the only code:
 pain points are down-triangles labelled P1.., high points up-triangles labelled H1..; the
 palette is Okabe-Ito (colour-blind safe). Moments without evidence are not drawn as data:
@@ -45,7 +45,7 @@ LINESTYLES = ["-", (0, (6, 2)), (0, (1.2, 1.6)), (0, (6, 1.5, 1.2, 1.5))]
 MARKERS = ["o", "s", "D", "P", "X", "h"]
 PAIN_GLYPH, HIGH_GLYPH = "\u25bc", "\u25b2"   # ▼ ▲ (DejaVu Sans has both)
 FORMATS = ("png", "pdf", "svg")
-MIN_PHASE_SLOTS = 1.4
+MIN_PHASE_SLOTS = 2.2
 PT_PER_INCH = 72.0
 SHY = "\u00ad"                                 # soft hyphen: a preferred break in a word
 
@@ -386,10 +386,8 @@ def layout_slots(journey: Journey, heartbeats: Iterable[Heartbeat],
     (every slot equally wide) unless ``equal_phases`` (poster columns)."""
     hbs = list(heartbeats)
     with_data = {m.key for hb in hbs for m in hb.moments if m.has_data}
-    names = {}
-    for hb in hbs:
-        for m in hb.moments:
-            names[m.key] = "algemeen" if m.step is None else m.name
+    # short step labels for the axis; "algemeen" holds what is known only by its phase
+    names = {(p.id, s.id): s.label for p in journey.phases for s in p.steps}
     layout, x = SlotLayout(), 0.0
     for p in journey.phases:
         keys = [(p.id, None)] + [(p.id, s.id) for s in p.steps]
@@ -605,19 +603,50 @@ def _phase_strip(sheet: Sheet, frame: _Frame, y0: float, h: float, size: float,
         fc = LIGHT if i % 2 == 0 else "white"
         sheet.rect(xa, y0, xb - xa, h, fc=fc, zorder=1)
         sheet.text(xa + 2, y0, xb - xa - 4, h, name, size, min_size, ha="center",
-                   va="center", weight="bold", zorder=4, max_lines=2,
+                   va="center", weight="bold", zorder=4, max_lines=3,
                    bbox=dict(fc=fc, ec="none", pad=0.5))
+
+
+SLOT_ROTATION = 35.0          # degrees: step labels stay readable and never collide
 
 
 def _slot_strip(sheet: Sheet, frame: _Frame, y0: float, h: float, size: float,
                 min_size: float) -> None:
+    """Step labels under the curve, rotated so that a journey with many steps keeps whole
+    words (no breaks inside a word). A label that is too long for the strip is cut at a
+    word boundary with an ellipsis, and the font shrinks only down to ``min_size``."""
+    import math
+    sin, cos = math.sin(math.radians(SLOT_ROTATION)), math.cos(math.radians(SLOT_ROTATION))
+    room = (h - 4 - 1.2 * size * cos) / sin       # length along the rotated baseline
     for s in frame.layout.slots:
         if not s.label:
             continue
-        half = frame.layout.slot_width(s) / 2
-        xa, xb = frame.span(s.x - half, s.x + half)
-        sheet.text(xa + 2, y0, xb - xa - 4, h, s.label, size, min_size, ha="center", va="top",
-                   color="#333333", zorder=4, bbox=dict(fc="white", ec="none", pad=0.5))
+        general = s.label == "algemeen"
+        label, fs = _fit_line(sheet.fitter, s.label, room, size, min_size)
+        x = frame.x(s.x)
+        t = sheet.ax.text(x + 0.3 * fs, y0 + h - 2, label, rotation=SLOT_ROTATION,
+                          rotation_mode="anchor", ha="right", va="top", fontsize=fs,
+                          color=GREY if general else "#333333",
+                          style="italic" if general else "normal", zorder=4,
+                          parse_math=False)
+        t._klantreis_box = sheet.box(0, y0 - 2, frame.x0 + frame.width, y0 + h)
+
+
+def _fit_line(fitter: TextFitter, text: str, width: float, size: float, min_size: float
+              ) -> tuple[str, float]:
+    """One line in ``width`` points: shrink to ``min_size``, then drop words (ellipsis)."""
+    fs = size
+    while fs > min_size and fitter.width(text, fs) > width:
+        fs = max(min_size, fs - 0.25)
+    if fitter.width(text, fs) <= width:
+        return text, fs
+    words = text.rstrip("\u2026").split()
+    while len(words) > 1:
+        words.pop()
+        candidate = " ".join(words) + "\u2026"
+        if fitter.width(candidate, fs) <= width:
+            return candidate, fs
+    return words[0] if words else text, fs
 
 
 def _org_strip(sheet: Sheet, frame: _Frame, hb: Heartbeat, y0: float, h: float, size: float,
@@ -730,7 +759,7 @@ def _legend(sheet: Sheet, handles, x0: float, y0: float, size: float, ncol: int 
 # --- the figures ----------------------------------------------------------------------------------
 
 def plot_heartbeat(heartbeat: Heartbeat, journey: Journey, path_or_ax=None, *,
-                   figsize: tuple[float, float] = (9.5, 6.4), formats: Sequence[str] = FORMATS,
+                   figsize: tuple[float, float] = (9.5, 6.7), formats: Sequence[str] = FORMATS,
                    dpi: int = 300, title: str | None = None, size: float = 8.5,
                    min_size: float = 7.5):
     """Draw one persona's heartbeat.
@@ -753,7 +782,7 @@ def plot_heartbeat(heartbeat: Heartbeat, journey: Journey, path_or_ax=None, *,
 
 
 def build_heartbeat_figure(hb: Heartbeat, journey: Journey, *,
-                           figsize: tuple[float, float] = (9.5, 6.4), title: str | None = None,
+                           figsize: tuple[float, float] = (9.5, 6.7), title: str | None = None,
                            size: float = 8.5, min_size: float = 7.5) -> Figure:
     """The full chart: title, high-point quotes, phase names, curve, step names, pain-point
     quotes, organisation lane and legend (sizes in points, A4 landscape at 1:1)."""
@@ -764,8 +793,8 @@ def build_heartbeat_figure(hb: Heartbeat, journey: Journey, *,
         layout = layout_slots(journey, [hb])
         frame = _Frame(left, W - left - right, layout)
         band = 80.0
-        rows = {"top": 8, "head": 34, "hi": band if hb.high_points else 4, "phase": 24,
-                "slots": 32, "lo": band if hb.pain_points else 4, "gap": 6, "orgs": 34,
+        rows = {"top": 8, "head": 34, "hi": band if hb.high_points else 4, "phase": 30,
+                "slots": 50, "lo": band if hb.pain_points else 4, "gap": 6, "orgs": 34,
                 "gap2": 6, "legend": 14, "bottom": 6}
         curve_h = max(H - sum(rows.values()), 100.0)
         y = H - rows["top"]
@@ -812,7 +841,7 @@ def build_heartbeat_figure(hb: Heartbeat, journey: Journey, *,
 
 
 def plot_comparison(heartbeats: Sequence[Heartbeat], journey: Journey, path=None, *,
-                    figsize: tuple[float, float] = (9.5, 5.0),
+                    figsize: tuple[float, float] = (9.5, 5.3),
                     formats: Sequence[str] = FORMATS, dpi: int = 300, title: str | None = None,
                     size: float = 8.5, min_size: float = 7.5):
     """All personas in one chart: distinct colour, line style and marker each, a legend."""
@@ -822,7 +851,7 @@ def plot_comparison(heartbeats: Sequence[Heartbeat], journey: Journey, path=None
         left, right = 72.0, 64.0
         layout = layout_slots(journey, heartbeats)
         frame = _Frame(left, W - left - right, layout)
-        head, legend_h, phase_h, slots_h = 26.0, 18.0, 24.0, 32.0
+        head, legend_h, phase_h, slots_h = 26.0, 18.0, 30.0, 50.0
         curve_h = H - 8 - head - legend_h - 6 - phase_h - slots_h - 6
         y_head = H - 8 - head
         y_legend = y_head - legend_h - 4
@@ -915,7 +944,33 @@ def write_heartbeat_figures(heartbeats: Sequence[Heartbeat], journey: Journey,
     return written
 
 
-__all__ = ["plot_heartbeat", "plot_comparison", "build_heartbeat_figure", "save_figure",
+def write_heartbeat_outputs(heartbeats: Sequence[Heartbeat], journey: Journey, out_dir, *,
+                            formats: Sequence[str] = FORMATS, dpi: int = 300) -> list[Path]:
+    """Figures per persona and together, Mermaid ``journey`` diagrams for wikis (all
+    personas and one per persona) and the curve as CSV, under ``out_dir``."""
+    import pandas as pd
+
+    from .journeys import to_mermaid
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = write_heartbeat_figures(heartbeats, journey, out_dir, formats=formats, dpi=dpi)
+    mmd = out_dir / f"{journey.id}.mmd"
+    mmd.write_text(to_mermaid(journey, list(heartbeats)), encoding="utf-8")
+    written.append(mmd)
+    for hb in heartbeats:
+        path = out_dir / f"{journey.id}_{hb.persona}.mmd"
+        path.write_text(to_mermaid(journey, hb), encoding="utf-8")
+        written.append(path)
+    if heartbeats:
+        table = out_dir / f"{journey.id}_heartbeat.csv"
+        pd.concat([hb.to_frame() for hb in heartbeats], ignore_index=True).to_csv(
+            table, index=False, encoding="utf-8")
+        written.append(table)
+    return written
+
+
+__all__ = ["plot_heartbeat", "plot_comparison", "write_heartbeat_outputs", "build_heartbeat_figure", "save_figure",
            "write_heartbeat_figures", "draw_heartbeat_axes", "layout_slots", "SlotLayout",
            "TextFitter", "assert_min_font_size", "min_font_size", "overflowing_texts",
            "text_artists", "OKABE_ITO", "new_figure", "rc_context"]

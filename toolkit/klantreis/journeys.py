@@ -491,10 +491,17 @@ def best_quote(moment: Moment, sign: int) -> Quote | None:
     return min(cands, key=rank)
 
 
+def min_support(total: int) -> int:
+    """Respondents a pain or high point needs: one voice is an anecdote, not a moment that
+    carries a persona (two when the persona stands for four or more respondents)."""
+    return 2 if total >= 4 else 1
+
+
 def _key_moments(moments: list[Moment], kind: str, top: int, total: int) -> list[KeyMoment]:
     sign = -1 if kind == "pijnpunt" else 1
     order = {m.key: i for i, m in enumerate(moments)}
-    cands = [m for m in moments if m.score is not None and m.score * sign >= THRESHOLD]
+    cands = [m for m in moments if m.score is not None and m.score * sign >= THRESHOLD
+             and m.n_respondents >= min_support(total)]
     cands.sort(key=lambda m: (-m.score * sign, -m.n_respondents, order[m.key]))
     prefix = "P" if sign < 0 else "H"
     return [KeyMoment(label=f"{prefix}{i}", kind=kind, moment=m, quote=best_quote(m, sign),

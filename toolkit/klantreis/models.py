@@ -153,6 +153,24 @@ class Step:
     name: str
     organisations: list[str] = field(default_factory=list)
     description: str = ""
+    short: str = ""            # a label of a word or two for charts; derived when empty
+
+    @property
+    def label(self) -> str:
+        return self.short or short_label(self.name)
+
+
+def short_label(name: str, limit: int = 18) -> str:
+    """The first words of ``name`` that fit in ``limit`` characters (whole words only)."""
+    words, out = name.split(), ""
+    for w in words:
+        candidate = f"{out} {w}".strip()
+        if len(candidate) > limit:
+            break
+        out = candidate
+    if not out:                        # one long word: cut it, visibly
+        return name[: limit - 1] + "\u2026"
+    return out if out == name else out.rstrip(",;:") + "\u2026"
 
 
 @dataclass

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .errors import KlantreisError
-from .personas import PersonaCard, _nl, _text_on
+from .personas import PersonaCard, _text_on
 
 SIZES_MM = {"A4": (210.0, 297.0), "A5": (148.0, 210.0)}
 PAIN_COLOR = "#D55E00"     # vermillion (Okabe-Ito)
@@ -455,4 +455,32 @@ def render_cards(cards: Sequence[PersonaCard], out_dir: str | Path,
     return paths
 
 
-__all__ = ["card_figure", "render_card", "render_cards", "SIZES_MM"]
+def write_persona_outputs(study, result, transcripts, codings, attributes=None, *,
+                          cards: bool = True, themes=None) -> list[Path]:
+    """What the persona stage leaves behind: ``personas/assignments.csv``, the cards (A4 and
+    A5 PDF, PNG), the dendrogram and the nuance table under ``reports/personas/``."""
+    from .personas import nuance_table, persona_card
+    from .progress import say
+
+    out_dir = study.reports_dir / "personas"
+    paths = [result.to_csv(study.root / "personas" / "assignments.csv")]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if cards:
+        say(f"  persona-kaarten tekenen ({len(result.personas)} persona's, A4 en A5)")
+        made = [persona_card(result, p.id, transcripts, codings, study.codebook, attributes)
+                for p in result.personas if p.respondents]
+        paths += render_cards(made, out_dir)
+    if result.model is not None and len(result.assignments) > 2:
+        path = out_dir / "dendrogram.png"
+        result.dendrogram_figure().savefig(path, dpi=200, metadata={"Software": "klantreis"})
+        paths.append(path)
+    themes = list(study.findings.themes) if themes is None else themes
+    if themes:
+        table = nuance_table(result, codings, study.codebook, themes)
+        path = out_dir / "nuance.csv"
+        table.to_csv(path, lineterminator="\n")
+        paths.append(path)
+    return paths
+
+
+__all__ = ["card_figure", "render_card", "render_cards", "write_persona_outputs", "SIZES_MM"]

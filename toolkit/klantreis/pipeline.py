@@ -1,9 +1,17 @@
 """``klantreis run``: every stage from transcripts to report, in one command.
 
-Stages run in the order of the data flow. Computing is cheap; writing figures, posters and
-the report is not, so a stage whose inputs (content hashes of the files it reads, plus the
-results of the stages before it) did not change since the last run, and whose outputs still
-exist, is skipped. The manifest lives in ``.klantreis/run.json``.
+Stages run in the order of the data flow: transcripts -> privacy check -> codings -> axial
+coding -> personas -> heartbeats -> posters -> report. Each stage has two halves:
+
+* ``compute`` fills the ``RunContext`` in memory and always runs (it is cheap, and later
+  stages need its results even when nothing is rewritten);
+* ``write`` produces files and is skipped when the stage's key did not change since the last
+  run and its outputs still exist. The key is a hash of the input files the stage reads,
+  the codings it works from, and the key of the stage before it (a change upstream
+  rebuilds everything downstream). The manifest lives in ``.klantreis/run.json``.
+
+Files go under ``reports/`` except ``personas/assignments.csv``, the persona stage's
+documented output.
 """
 from __future__ import annotations
 
@@ -15,6 +23,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import __version__
+from .errors import KlantreisError
 from .progress import say
 
 MANIFEST = Path(".klantreis") / "run.json"
@@ -31,16 +40,22 @@ class StageResult:
 
 @dataclass
 class RunContext:
-    """What the stages hand to each other (in memory)."""
+    """What the stages hand to each other (in memory). ``report.ReportContext.from_run``
+    reads it by attribute name."""
 
     study: Any
     transcripts: list = field(default_factory=list)
+    respondents: Any = None                # respondents.RespondentTable
+    attributes: Any = None                 # its frame, or None
     codings: list = field(default_factory=list)
-    codings_source: str = "human"          # human | suggestions
-    personas: Any = None                   # PersonaResult
-    heartbeats: dict = field(default_factory=dict)
-    cards: dict = field(default_factory=dict)
+    codings_source: str = "human"          # human | mixed | suggestions
+    all_codings: list | None = None        # every human coder (agreement)
+    axial: Any = None                      # axial.AxialAnalysis
+    personas: Any = None                   # personas.PersonaResult
+    heartbeats: list = field(default_factory=list)
+    figures: dict[str, Path] = field(default_factory=dict)   # "heartbeat:<id>" -> PNG, ...
     outputs: dict[str, list[Path]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
 
 def hash_files(root: Path, patterns: list[str]) -> str:
@@ -62,13 +77,18 @@ def digest_codings(codings: list) -> str:
     return h.hexdigest()
 
 
+def _nothing(ctx: RunContext) -> list[Path]:
+    return []
+
+
 @dataclass
 class Stage:
     name: str
-    label: str                                   # Dutch, for the progress display
-    inputs: list[str]                            # globs relative to the study root
-    run: Callable[[RunContext], list[Path]]
-    always: bool = False                         # compute-only stages run every time
+    label: str                                        # Dutch, for the progress display
+    inputs: list[str]                                 # globs relative to the study root
+    compute: Callable[[RunContext], None]
+    write: Callable[[RunContext], list[Path]] = _nothing
+    figures: Callable[[RunContext, list[Path]], dict[str, Path]] = lambda ctx, paths: {}
     depends_on_codings: bool = True
 
 
@@ -91,7 +111,12 @@ class Pipeline:
         tmp.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
         tmp.replace(self.manifest_path)
 
-    def run(self) -> list[StageResult]:
+    def _relative(self, paths: list[Path]) -> list[str]:
+        root = self.study.root.resolve()
+        return [str(Path(p).resolve().relative_to(root)) for p in paths
+                if Path(p).resolve().is_relative_to(root)]
+
+    def run(self) -> tuple[list[StageResult], RunContext]:
         ctx = RunContext(study=self.study)
         manifest = self._load_manifest()
         results: list[StageResult] = []
@@ -99,68 +124,169 @@ class Pipeline:
         for i, stage in enumerate(self.stages, 1):
             t0 = time.perf_counter()
             say(f"[{i}/{len(self.stages)}] {stage.label} ...")
+            stage.compute(ctx)
             key = hash_files(self.study.root, stage.inputs)
-            if stage.depends_on_codings and ctx.codings:
-                key = hashlib.sha256((key + digest_codings(ctx.codings)).encode()).hexdigest()
+            if stage.depends_on_codings:
+                key += digest_codings(ctx.codings) + ctx.codings_source
             key = hashlib.sha256((upstream + key).encode()).hexdigest()
             previous = manifest.get(stage.name, {})
-            outputs_exist = all((self.study.root / p).exists() for p in previous.get("outputs", []))
-            if (not stage.always and not self.force and previous.get("key") == key
-                    and previous.get("outputs") and outputs_exist):
-                result = StageResult(stage.name, [self.study.root / p for p in previous["outputs"]],
-                                     skipped=True)
-                ctx.outputs[stage.name] = result.written
+            old_outputs = [self.study.root / p for p in previous.get("outputs", [])]
+            unchanged = (not self.force and previous.get("key") == key
+                         and all(p.exists() for p in old_outputs))
+            if unchanged:
+                result = StageResult(stage.name, old_outputs, skipped=True)
             else:
-                written = stage.run(ctx) or []
-                ctx.outputs[stage.name] = written
+                written = [Path(p) for p in stage.write(ctx) or []]
                 result = StageResult(stage.name, written)
-                manifest[stage.name] = {
-                    "key": key,
-                    "outputs": [str(Path(p).resolve().relative_to(self.study.root)) for p in written
-                                if Path(p).resolve().is_relative_to(self.study.root)],
-                }
+                manifest[stage.name] = {"key": key, "outputs": self._relative(written)}
                 self._save_manifest(manifest)
+            ctx.outputs[stage.name] = result.written
+            ctx.figures.update(stage.figures(ctx, result.written))
             result.seconds = time.perf_counter() - t0
             results.append(result)
             upstream = key
-        return results
+        return results, ctx
 
 
 # --- the stages ------------------------------------------------------------------------
 
-def _stage_import(ctx: RunContext) -> list[Path]:
+def _import(ctx: RunContext) -> None:
+    from .respondents import load_respondents
     ctx.transcripts = ctx.study.transcripts
     if not ctx.transcripts:
-        from .errors import KlantreisError
-        raise KlantreisError(f"geen transcripten gevonden in {ctx.study.interviews_dir}; "
-                             f"zet .txt-, .docx-, .vtt- of .srt-bestanden in die map")
-    return []
+        raise KlantreisError("geen transcripten gevonden; zet .txt-, .md-, .docx-, .vtt- of "
+                             ".srt-bestanden in deze map", ctx.study.interviews_dir)
+    ctx.respondents = load_respondents(ctx.study)
+    if len(ctx.respondents):
+        ctx.respondents.check_transcripts([t.respondent_id for t in ctx.transcripts])
+        ctx.attributes = ctx.respondents.frame
+    for warning in ctx.respondents.warnings:
+        say(f"  let op: {warning}")
+    words = sum(t.word_count for t in ctx.transcripts)
+    say(f"  {len(ctx.transcripts)} transcripten, {words:,} woorden".replace(",", "."))
 
 
-def _stage_codings(ctx: RunContext) -> list[Path]:
-    from .coding import codings_for_analysis, load_codings_dir
-    if ctx.study.codings_dir.exists():
-        load_codings_dir(ctx.study)
-    ctx.codings, ctx.codings_source = codings_for_analysis(ctx.study)
+def _privacy(ctx: RunContext) -> None:
+    # Cards, heartbeats, posters and the report all carry quotes: nothing is written
+    # while the anonymization check still finds suspects in the transcripts.
+    from .anonymize import privacy_gate
+    privacy_gate(ctx.study)
+
+
+def _codings(ctx: RunContext) -> None:
+    from .coding import all_human_codings, codings_for_analysis
+    ctx.codings, ctx.codings_source = codings_for_analysis(ctx.study,
+                                                           transcripts=ctx.transcripts)
+    ctx.all_codings = all_human_codings(ctx.study)
+    coded = len({c.respondent_id for c in ctx.codings})
     if ctx.codings_source == "suggestions":
         say("  geen menselijke coderingen: de analyse gebruikt machinesuggesties")
-    return []
+    elif ctx.codings_source == "mixed":
+        say("  let op: niet elk interview is door een onderzoeker gecodeerd; voor de overige "
+            "gebruikt de analyse machinesuggesties")
+    say(f"  {len(ctx.codings)} coderingen bij {coded} van {len(ctx.transcripts)} respondenten")
+
+
+def _axial_compute(ctx: RunContext) -> None:
+    from .axial import AxialAnalysis
+    respondents = [t.respondent_id for t in ctx.transcripts]
+    ctx.axial = AxialAnalysis(ctx.study.codebook, respondents).fit(ctx.codings)
+
+
+def _axial_write(ctx: RunContext) -> list[Path]:
+    out = ctx.study.reports_dir / "codering"
+    out.mkdir(parents=True, exist_ok=True)
+    written = [ctx.axial.to_excel(out / "codes_per_respondent.xlsx"),
+               ctx.axial.to_graphml(out / "categorieen.graphml"),
+               ctx.axial.to_gexf(out / "categorieen.gexf")]
+    figure = ctx.axial.plot_network(out / "categorieen_netwerk.png")
+    if figure is not None:
+        written.append(Path(figure))
+    return written
+
+
+def _axial_figures(ctx: RunContext, paths: list[Path]) -> dict[str, Path]:
+    return {"cooccurrence": p for p in paths if p.name == "categorieen_netwerk.png"}
+
+
+def _personas_compute(ctx: RunContext) -> None:
+    from .personas import find_personas
+    ctx.personas = find_personas(ctx.transcripts, ctx.codings, ctx.study.codebook,
+                                 ctx.attributes, ctx.study.personas or None)
+    say("  " + ctx.personas.summary().replace("\n", "\n  "))
+
+
+def _personas_write(ctx: RunContext) -> list[Path]:
+    from .persona_cards import write_persona_outputs
+    return write_persona_outputs(ctx.study, ctx.personas, ctx.transcripts, ctx.codings,
+                                 ctx.attributes)
+
+
+def _heartbeats_compute(ctx: RunContext) -> None:
+    from .journeys import heartbeats_for_study
+    assignments = dict(zip(ctx.personas.assignments["respondent"],
+                           ctx.personas.assignments["persona"]))
+    result = heartbeats_for_study(ctx.study, codings=ctx.codings, source=ctx.codings_source,
+                                  assignments=assignments, transcripts=ctx.transcripts)
+    ctx.heartbeats = result.heartbeats
+
+
+def _heartbeats_write(ctx: RunContext) -> list[Path]:
+    from .heartbeat import write_heartbeat_outputs
+    return write_heartbeat_outputs(ctx.heartbeats, ctx.study.journey,
+                                   ctx.study.reports_dir / "heartbeats")
+
+
+def _heartbeat_figures(ctx: RunContext, paths: list[Path]) -> dict[str, Path]:
+    journey = ctx.study.journey.id
+    names = {f"{journey}_{hb.persona}.png": f"heartbeat:{hb.persona}" for hb in ctx.heartbeats}
+    names[f"{journey}_vergelijking.png"] = "comparison"
+    return {names[p.name]: p for p in paths if p.name in names}
+
+
+POSTER_SIZE = "A3"
+
+
+def _posters_write(ctx: RunContext) -> list[Path]:
+    from .posters import write_posters
+    personas = {p.id: p for p in ctx.personas.personas}
+    code_names = {c.id: c.name for c in ctx.study.codebook.codes}
+    return write_posters(personas, ctx.heartbeats, ctx.study.journey,
+                         ctx.study.reports_dir / "posters", POSTER_SIZE, code_names=code_names)
+
+
+def _poster_figures(ctx: RunContext, paths: list[Path]) -> dict[str, Path]:
+    journey = ctx.study.journey.id
+    names = {f"{journey}_{hb.persona}_{POSTER_SIZE}.png": f"poster:{hb.persona}"
+             for hb in ctx.heartbeats}
+    return {names[p.name]: p for p in paths if p.name in names}
+
+
+def _report_write(ctx: RunContext) -> list[Path]:
+    from .report import build_report
+    return [build_report(ctx.study, ctx)]
 
 
 def default_stages() -> list[Stage]:
-    """The stages of ``klantreis run``; later stages are added as they exist."""
+    """The stages of ``klantreis run``, in the order of the data flow."""
     study_files = ["study.yaml", "codebook.yaml", "findings.yaml", "personas/*.yaml",
-                   "journeys/*.yaml"]
-    stages = [
-        Stage("import", "transcripten inlezen", ["interviews/*"], _stage_import, always=True,
+                   "journeys/*.yaml", "interviews/respondenten.*"]
+    return [
+        Stage("import", "transcripten inlezen", ["interviews/*"], _import,
               depends_on_codings=False),
-        Stage("codings", "coderingen laden", ["codings/**/*.yaml", "codebook.yaml"],
-              _stage_codings, always=True, depends_on_codings=False),
+        Stage("privacy", "anonimisering controleren", ["interviews/*", "anonymization/*"],
+              _privacy, depends_on_codings=False),
+        Stage("codings", "coderingen laden", ["codings/**/*.yaml", "codebook.yaml"], _codings),
+        Stage("axial", "axiaal coderen: codes per respondent en netwerk", ["codebook.yaml"],
+              _axial_compute, _axial_write, _axial_figures),
+        Stage("personas", "persona's bepalen", study_files, _personas_compute, _personas_write),
+        Stage("heartbeats", "heartbeats berekenen en tekenen", study_files,
+              _heartbeats_compute, _heartbeats_write, _heartbeat_figures),
+        Stage("posters", "klantreisposters maken", [], _nothing_compute, _posters_write,
+              _poster_figures),
+        Stage("report", "Word-rapport schrijven", study_files, _nothing_compute, _report_write),
     ]
-    stages.extend(_later_stages(study_files))
-    return stages
 
 
-def _later_stages(study_files: list[str]) -> list[Stage]:
-    # filled in as the persona, journey and report stages land
-    return []
+def _nothing_compute(ctx: RunContext) -> None:
+    return None

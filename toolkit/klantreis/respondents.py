@@ -266,4 +266,17 @@ def _read_xlsx(path: Path) -> tuple[list[tuple[str, int]], list[tuple[int, list[
     return header, records
 
 
-__all__ = ["RespondentTable", "load_respondents", "parse_value", "TABLE_NAMES"]
+
+
+def attribute_frame(study: "Study") -> "tuple[pd.DataFrame | None, list[str]]":
+    """The respondent table as a frame for the persona stage (None when the study has no
+    table), with the table's remarks (unknown ids, missing rows)."""
+    table = load_respondents(study)
+    if not len(table):
+        return None, list(table.warnings)
+    table.check_transcripts([t.respondent_id for t in study.transcripts])
+    return table.frame, list(table.warnings)
+
+
+__all__ = ["RespondentTable", "load_respondents", "attribute_frame", "parse_value",
+           "TABLE_NAMES"]

@@ -184,13 +184,15 @@ def load_journey(path: Path) -> Journey:
         for si, rstep in enumerate(get(doc, raw, "steps", list, *pw, required=False, default=[])):
             sw = pw + ("steps", si)
             expect(doc, rstep, dict, *sw, name="stap")
-            check_keys(doc, rstep, ("id", "name", "organisations", "description"), *sw)
+            check_keys(doc, rstep, ("id", "name", "short", "organisations", "description"),
+                       *sw)
             step = Step(id=str(get(doc, rstep, "id", (str, int), *sw)),
                         name=get(doc, rstep, "name", str, *sw),
                         organisations=list(get(doc, rstep, "organisations", list, *sw,
                                                required=False, default=[])),
                         description=get(doc, rstep, "description", str, *sw, required=False,
-                                        default=""))
+                                        default=""),
+                        short=get(doc, rstep, "short", str, *sw, required=False, default=""))
             phase.steps.append(step)
         journey.phases.append(phase)
     if not journey.phases:

@@ -26,7 +26,7 @@ import hashlib
 import html
 import re
 import zipfile
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path

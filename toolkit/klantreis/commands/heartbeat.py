@@ -53,11 +53,9 @@ def report_inputs(res) -> None:
 
 
 def run(args) -> int:
-    import pandas as pd
-
     from ..errors import display_path
-    from ..heartbeat import write_heartbeat_figures
-    from ..journeys import heartbeats_for_study, to_mermaid
+    from ..heartbeat import write_heartbeat_outputs
+    from ..journeys import heartbeats_for_study
     from ..progress import say
     from ..study import Study
 
@@ -67,22 +65,9 @@ def run(args) -> int:
     res = heartbeats_for_study(study, journey_id=args.journey)
     report_inputs(res)
     hbs = select_personas(res.heartbeats, args.persona)
-    journey = res.journey
-    out = study.reports_dir / "heartbeats"
-    out.mkdir(parents=True, exist_ok=True)
     say(f"figuren tekenen ({len(hbs)} persona's) ...")
-    written = write_heartbeat_figures(hbs, journey, out, formats=formats, dpi=args.dpi)
-    mmd = out / f"{journey.id}.mmd"
-    mmd.write_text(to_mermaid(journey, list(hbs)), encoding="utf-8")
-    written.append(mmd)
-    for hb in hbs:
-        path = out / f"{journey.id}_{hb.persona}.mmd"
-        path.write_text(to_mermaid(journey, hb), encoding="utf-8")
-        written.append(path)
-    table = out / f"{journey.id}_heartbeat.csv"
-    pd.concat([hb.to_frame() for hb in hbs], ignore_index=True).to_csv(
-        table, index=False, encoding="utf-8")
-    written.append(table)
+    written = write_heartbeat_outputs(hbs, res.journey, study.reports_dir / "heartbeats",
+                                      formats=formats, dpi=args.dpi)
     for hb in hbs:
         with_data = sum(1 for m in hb.moments if m.has_data)
         print(f"{hb.name}: {hb.total} respondenten, {hb.n_passages} passages, "

@@ -6,8 +6,6 @@ never transcript text.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 
 def add_arguments(p) -> None:
     p.add_argument("study", nargs="?", default=".", help="de studiemap (standaard: .)")
@@ -24,60 +22,12 @@ def add_arguments(p) -> None:
     p.add_argument("--no-cards", action="store_true", help="geen persona-kaarten tekenen")
 
 
-def load_attributes(study):
-    """The respondent table as a frame (None when there is none)."""
-    try:
-        from ..respondents import load_respondents
-    except ModuleNotFoundError:
-        return None, []
-    table = load_respondents(study)
-    if not len(table):
-        return None, list(table.warnings)
-    table.check_transcripts([t.respondent_id for t in study.transcripts])
-    return table.frame, list(table.warnings)
-
-
-def load_themes(study):
-    """Nuance themes from findings.yaml ([] when there are none)."""
-    try:
-        from ..findings import load_findings
-    except ModuleNotFoundError:
-        return []
-    return list(load_findings(study.root / study.config.findings, study.codebook).themes)
-
-
-def write_outputs(study, result, transcripts, codings, attributes=None, *, cards: bool = True,
-                  themes=None) -> list[Path]:
-    """assignments.csv, persona cards, dendrogram and nuance table for a persona result."""
-    from ..persona_cards import render_cards
-    from ..personas import nuance_table, persona_card
-    from ..progress import say
-
-    out_dir = study.reports_dir / "personas"
-    paths = [result.to_csv(study.root / "personas" / "assignments.csv")]
-    out_dir.mkdir(parents=True, exist_ok=True)
-    if cards:
-        say(f"persona-kaarten tekenen ({len(result.personas)} persona's, A4 en A5)")
-        made = [persona_card(result, p.id, transcripts, codings, study.codebook, attributes)
-                for p in result.personas if p.respondents]
-        paths += render_cards(made, out_dir)
-    if result.model is not None and len(result.assignments) > 2:
-        path = out_dir / "dendrogram.png"
-        result.dendrogram_figure().savefig(path, dpi=200, metadata={"Software": "klantreis"})
-        paths.append(path)
-    themes = load_themes(study) if themes is None else themes
-    if themes:
-        table = nuance_table(result, codings, study.codebook, themes)
-        path = out_dir / "nuance.csv"
-        table.to_csv(path, lineterminator="\n")
-        paths.append(path)
-    return paths
-
-
 def run(args) -> int:
     from ..coding import codings_for_analysis
     from ..errors import KlantreisError
+    from ..persona_cards import write_persona_outputs
     from ..personas import find_personas
+    from ..respondents import attribute_frame
     from ..progress import say
     from ..study import Study
 
@@ -90,7 +40,7 @@ def run(args) -> int:
     if not codings:
         raise KlantreisError("geen coderingen en geen codeersuggesties: codeer eerst "
                              "(codings/<codeur>/<respondent>.yaml) of vul cues in codebook.yaml")
-    attributes, warnings = (None, []) if args.no_attributes else load_attributes(study)
+    attributes, warnings = (None, []) if args.no_attributes else attribute_frame(study)
     archetypes = study.personas
     if args.k is not None and args.k < 1:
         raise KlantreisError("--k moet minstens 1 zijn")
@@ -101,8 +51,8 @@ def run(args) -> int:
     result = find_personas(transcripts, codings, study.codebook, attributes, archetypes,
                            k=args.k, method=args.method, seed=args.seed,
                            n_bootstrap=args.bootstrap)
-    paths = write_outputs(study, result, transcripts, codings, attributes,
-                          cards=not args.no_cards)
+    paths = write_persona_outputs(study, result, transcripts, codings, attributes,
+                                  cards=not args.no_cards)
 
     basis = "menselijke coderingen" if source == "human" else "machinesuggesties (nog niet " \
         "door een onderzoeker gecontroleerd)"

@@ -1,5 +1,7 @@
-"""klantreis run STUDY"""
+"""klantreis run STUDY: every stage from transcripts to report; ends with what it wrote."""
 from __future__ import annotations
+
+from pathlib import Path
 
 
 def add_arguments(p) -> None:
@@ -8,20 +10,39 @@ def add_arguments(p) -> None:
                    help="alle stappen opnieuw uitvoeren, ook als de invoer niet veranderde")
 
 
+def summary_lines(results, root: Path) -> list[str]:
+    """One line per stage that writes files: how many, in which folders; the report itself
+    by name. Files are grouped so the list stays short."""
+    lines = []
+    for r in results:
+        if not r.written:
+            continue
+        shown = [_relative(p, root) for p in r.written]
+        if r.name == "report":
+            where = ", ".join(str(p) for p in shown)
+        else:
+            folders = list(dict.fromkeys(str(p.parent) + "/" for p in shown))
+            where = f"{len(shown)} bestanden in " + ", ".join(folders)
+        state = "ongewijzigd" if r.skipped else f"{r.seconds:.1f} s"
+        lines.append(f"  {r.name:<11} {where}  ({state})")
+    return lines
+
+
+def _relative(path: Path, root: Path) -> Path:
+    try:
+        return Path(path).resolve().relative_to(Path(root).resolve())
+    except ValueError:
+        return Path(path)
+
+
 def run(args) -> int:
     from ..pipeline import Pipeline
     from ..study import Study
 
     study = Study.load(args.study)
-    results = Pipeline(study, force=args.force).run()
-    print("Klaar. Geschreven:")
-    for r in results:
-        state = "ongewijzigd, overgeslagen" if r.skipped else f"{r.seconds:.1f} s"
-        print(f"  {r.name:<10} ({state})")
-        for path in r.written:
-            try:
-                shown = path.relative_to(study.root)
-            except ValueError:
-                shown = path
-            print(f"      {shown}")
+    results, _ = Pipeline(study, force=args.force).run()
+    total = sum(r.seconds for r in results)
+    print(f"Klaar in {total:.0f} s. Geschreven:")
+    for line in summary_lines(results, study.root):
+        print(line)
     return 0

@@ -16,19 +16,18 @@ import math
 import re
 import tempfile
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
 
 from ..errors import KlantreisError, PrivacyGateError
 from ..progress import say
-from .context import ReportContext, optional_module, report_context
+from .context import ReportContext, report_context
 from .docx_kit import DocxWriter
 from .evidence import (WEAK_MIN_RESPONDENTS, WEAK_MIN_SHARE, FindingEvidence, QuoteRegistry,
-                       clean_quote, finding_evidence, interview_facts, n_van_n, number_word,
+                       finding_evidence, interview_facts, n_van_n, number_word,
                        pick_quotes, respondents_coded)
 
 MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
@@ -131,6 +130,7 @@ class ReportBuilder:
         self._rec_labels: dict[str, str] = {}
         self._findings = None
         self._annex = 0
+        self._data_cells: list[str] = []            # respondent-table values shown
 
     # --- helpers ------------------------------------------------------------------------
     @property
@@ -185,6 +185,12 @@ class ReportBuilder:
             ref.used_in.append(used_in)
         self.w.quote(ref.text, ref.respondent_id, ref.label)
         return ref
+
+    def data_text(self) -> str:
+        """Everything the report shows that comes from the respondents' data rather than
+        from the study's own texts: the quoted passages and the respondent-table values.
+        This is what the privacy check reads before the report is saved."""
+        return "\n".join([q.text for q in self.registry.quotes] + self._data_cells)
 
     def annex(self, title: str, landscape: bool = False):
         """An annex heading on a new page (a landscape section when asked)."""
@@ -263,6 +269,15 @@ class ReportBuilder:
                 "komen uit automatische codeersuggesties op basis van de cues in het codeboek.",
                 "Laat de onderzoekers de coderingen beoordelen voordat dit rapport wordt "
                 "gedeeld of gebruikt voor besluiten."])
+        elif self.ctx.codings_source == "mixed":
+            machine = sorted({c.respondent_id for c in self.ctx.codings
+                              if c.origin == "suggestion"})
+            self.w.notice("Let op: nog niet alle interviews zijn gecodeerd", [
+                f"{number_word(len(machine), capital=True)} van de {self.N} interviews "
+                f"({', '.join(machine)}) zijn nog niet door een onderzoeker gecodeerd. Voor "
+                f"die interviews komen de tellingen, citaten en persona-toewijzingen uit "
+                f"automatische codeersuggesties op basis van de cues in het codeboek.",
+                "Maak het coderen af voordat dit rapport wordt gedeeld."])
         weak = [ev for ev in self.evidence if ev.weak]
         if weak:
             self.w.notice("Voor de onderzoekers: zwak onderbouwde bevindingen", [
@@ -345,7 +360,7 @@ class ReportBuilder:
         if self.ctx.codings_source == "suggestions":
             who = "door de computer voorgesteld (machinesuggesties, nog niet beoordeeld)"
         else:
-            coders = sorted({c.coder for c in self.ctx.codings})
+            coders = sorted({c.coder for c in self.ctx.codings if c.origin != "suggestion"})
             who = f"gecodeerd door codeur {', '.join(coders)}" if coders else "gecodeerd"
         return (f"De interviews zijn gecodeerd met een codeboek van {codes} codes in {cats} "
                 f"categorieën. De analyse gebruikt {n} gecodeerde passages bij {coded} van "
@@ -435,8 +450,8 @@ class ReportBuilder:
         w = self.w
         w.heading("Nuanceverschillen tussen persona\u2019s", 1)
         themes = self.findings.themes
-        personas = optional_module("personas")
-        if self.ctx.personas is None or personas is None:
+        from .. import personas
+        if self.ctx.personas is None:
             self.unavailable("personas", "De vergelijking tussen persona\u2019s")
             return
         if not themes:
@@ -560,7 +575,7 @@ class ReportBuilder:
         if self.ctx.personas is None and not self.ctx.cards:
             self.unavailable("personas", "De persona-kaarten")
             return
-        cards_mod = optional_module("persona_cards")
+        from .. import persona_cards as cards_mod
         ids = self.ctx.persona_ids() or list(self.ctx.cards)
         first = True
         for pid in ids:
@@ -568,9 +583,8 @@ class ReportBuilder:
             name = self.persona_name(pid)
             image = None
             if card is not None and hasattr(card, "quotes"):
-                if cards_mod is not None:
-                    image = cards_mod.render_card(card, self._tmp / f"kaart_{pid}.png", "A4",
-                                                  dpi=self.settings.card_dpi)
+                image = cards_mod.render_card(card, self._tmp / f"kaart_{pid}.png", "A4",
+                                              dpi=self.settings.card_dpi)
             elif card is not None:
                 image = Path(card)
             if not first:
@@ -689,8 +703,8 @@ class ReportBuilder:
 
     def _core_candidates(self) -> None:
         """Which categories the data put at the centre, next to the researchers' choice."""
-        axial = optional_module("axial")
-        if axial is None or not hasattr(axial, "AxialAnalysis") or not self.ctx.codings:
+        from .. import axial
+        if not self.ctx.codings:
             return
         try:
             cands = axial.AxialAnalysis(self.codebook).fit(self.ctx.codings) \
@@ -757,10 +771,7 @@ class ReportBuilder:
             w.paragraph("Een tabel met de overeenstemming tussen codeurs verschijnt zodra twee "
                         "of meer codeurs dezelfde interviews hebben gecodeerd.", italic=True)
             return
-        agreement = optional_module("agreement")
-        if agreement is None:
-            self.unavailable("agreement", "De overeenstemming tussen codeurs")
-            return
+        from .. import agreement
         try:
             ag = agreement.IntercoderAgreement(unit="segment").fit(codings,
                                                                    self.ctx.transcripts)
@@ -788,7 +799,8 @@ class ReportBuilder:
         w = self.w
         table = self.ctx.respondents
         columns = [c for c in (table.columns if table is not None else []) if c != "id"]
-        attrs = [c for c in columns if c not in GROUND_TRUTH]
+        attrs = [c for c in columns if c not in GROUND_TRUTH and not IDENTIFYING.search(c)]
+        hidden = [c for c in columns if IDENTIFYING.search(c)]
         truth = [c for c in columns if c in GROUND_TRUTH]
         landscape = len(attrs) + len(truth) + 4 > 7
         _, letter = self.annex("Respondentenoverzicht", landscape=landscape)
@@ -813,7 +825,10 @@ class ReportBuilder:
                 raw = values.get(truth[0])
                 row.append(self.persona_name(str(raw)) if raw else "\u2013")
             rows.append(row)
+            self._data_cells += row[2:2 + len(attrs)]
         w.paragraph("Alleen geanonimiseerde kenmerken uit de respondententabel. "
+                    + (f"Kolommen die naar personen kunnen leiden ({len(hidden)}) zijn "
+                       f"weggelaten. " if hidden else "")
                     + ("De laatste kolom is de indeling die de onderzoekers zelf maakten; de "
                        "analyse gebruikt die niet, ze staat er ter vergelijking."
                        if truth else ""))
@@ -890,6 +905,11 @@ def _has_style(doc, name: str) -> bool:
         return False
 
 
+# Respondent-table columns that can identify a person; never shown in the report.
+IDENTIFYING = re.compile(r"naam|name|adres|address|straat|postcode|woonplaats|telefoon|phone|"
+                         r"mail|geboorte|birth|bsn|iban|rekening", re.IGNORECASE)
+
+
 def _join(items: Sequence[str]) -> str:
     items = list(items)
     if len(items) <= 1:
@@ -899,74 +919,47 @@ def _join(items: Sequence[str]) -> str:
 
 # --- the entry point ------------------------------------------------------------------------
 
-def privacy_gate(study) -> str | None:
-    """Run ``klantreis.anonymize.privacy_gate`` (raises ``PrivacyGateError`` on suspects).
-    Returns a sentence for the first page when the check is not available."""
-    anonymize = optional_module("anonymize")
-    gate = getattr(anonymize, "privacy_gate", None) if anonymize is not None else None
-    if gate is None:
-        return ("De anonimiseringscontrole (klantreis.anonymize) was niet beschikbaar toen dit "
-                "rapport werd gemaakt; controleer de transcripten en dit rapport zelf op "
-                "persoonsgegevens.")
+def privacy_gate(study) -> None:
+    """The anonymization check on the study's transcripts; raises ``PrivacyGateError``."""
+    from ..anonymize import privacy_gate as gate
     gate(study)
-    return None
 
 
-def check_generated_text(study, text: str) -> str | None:
-    """``klantreis.anonymize.check_text`` on everything the report shows. Suspects stop the
-    build with a count (never the text). Returns a sentence when the check is unavailable."""
-    anonymize = optional_module("anonymize")
-    check = getattr(anonymize, "check_text", None) if anonymize is not None else None
-    if check is None:
-        return ("De tekst van dit rapport is niet automatisch op persoonsgegevens gecontroleerd "
-                "(klantreis.anonymize.check_text ontbreekt).")
-    suspects = _call_check(check, study, text)
+def check_generated_text(study, text: str) -> None:
+    """``klantreis.anonymize.check_text`` on what the report shows of the respondents' data
+    (quotes, respondent-table values; see ``ReportBuilder.data_text``). The study's own
+    texts (study.yaml, codebook, findings) are written by the researchers and name the
+    project team by design, so they are not checked. Suspects stop the build with a count
+    (never the text)."""
+    from ..anonymize import check_text
+    suspects = check_text(text, study=study)
     if suspects:
         raise PrivacyGateError(f"het rapport is niet opgeslagen: de controle vond "
-                               f"{len(suspects)} mogelijke persoonsgegeven(s) in de tekst "
-                               f"van het rapport. Controleer de anonimisering (klantreis "
-                               f"anonymize --check) en de citaten.")
-    return None
-
-
-def _call_check(check, study, text: str) -> list:
-    try:
-        found = check(text, study=study)
-    except TypeError:
-        found = check(text)
-    if found is None:
-        return []
-    if isinstance(found, (list, tuple, set)):
-        return list(found)
-    return list(getattr(found, "suspects", []) or ([found] if found else []))
+                               f"{len(suspects)} mogelijke persoonsgegeven(s) in de citaten "
+                               f"of de respondententabel. Controleer de anonimisering "
+                               f"(klantreis anonymize --check) en de citaten.")
 
 
 def build_report(study, context: Any = None, *, out: str | Path | None = None,
                  template: str | Path | None = None,
-                 settings: ReportSettings | None = None) -> Path:
+                 settings: ReportSettings | None = None, transcripts_checked: bool = False
+                 ) -> Path:
     """Build the Word report and write it atomically; returns the path.
 
     ``context``: the pipeline's ``RunContext`` (or a ``ReportContext``); None computes it
     with ``report_context(study)``. Refuses (``PrivacyGateError``) while the anonymization
-    check finds suspects in the transcripts or in the report's own text."""
-    notes = []
-    gate_note = privacy_gate(study)
-    if gate_note:
-        notes.append(gate_note)
+    check finds suspects in the transcripts (skipped when the caller ran that check in the
+    same run: ``transcripts_checked``) or in the quotes and data the report shows."""
+    if not transcripts_checked:
+        privacy_gate(study)
     ctx = ReportContext.from_run(context) if context is not None else report_context(study)
     if not ctx.transcripts:
         raise KlantreisError("geen transcripten: er valt geen rapport te maken",
                              study.interviews_dir)
     builder = ReportBuilder(study, ctx, settings, template)
     say("  rapport opbouwen ...")
-    # the text check needs the finished text; a missing check is noted on the first page,
-    # so run it on a first build when the module is absent
-    anonymize = optional_module("anonymize")
-    if anonymize is None or getattr(anonymize, "check_text", None) is None:
-        notes.append(check_generated_text(study, ""))
-    builder.notes = [n for n in notes if n]
     writer = builder.build()
-    check_generated_text(study, writer.all_text())
+    check_generated_text(study, builder.data_text())
     target = Path(out) if out else default_output(study)
     if target.suffix.lower() != ".docx":
         raise KlantreisError("het rapport moet een .docx-bestand zijn", target)

@@ -4,12 +4,11 @@
 fields it has: transcripts, codings, codings_source, personas, heartbeats, cards, outputs and,
 when present, figures / respondents / all_codings). ``klantreis report`` builds the same
 context itself with ``report_context(study)``, calling the same package functions as the
-pipeline. A part whose module is not installed (or not written yet) is left empty and the
-report says so in one sentence; it never guesses.
+pipeline. A part that cannot be made (no journey, no codings) is left empty and the report
+says so in one sentence; it never guesses.
 """
 from __future__ import annotations
 
-import importlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,16 +16,6 @@ from typing import Any, Iterable, Mapping
 
 from ..models import Coding, Transcript
 from ..progress import say
-
-
-def optional_module(name: str):
-    """``klantreis.<name>`` or None when that module does not exist (yet)."""
-    try:
-        return importlib.import_module(f"klantreis.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name in (f"klantreis.{name}",):
-            return None
-        raise
 
 
 @dataclass
@@ -158,42 +147,26 @@ def report_context(study, *, figures_dir: Path | None = None, seed: int = 0,
     report embeds them; the pipeline keeps its own copies in reports/)."""
     import tempfile
 
-    from ..coding import codings_for_analysis
+    from ..coding import all_human_codings, codings_for_analysis
+    from ..respondents import load_respondents
 
     figures_dir = Path(figures_dir or tempfile.mkdtemp(prefix="klantreis-rapport-"))
     figures_dir.mkdir(parents=True, exist_ok=True)
     ctx = ReportContext()
     say("  transcripten inlezen ...")
     ctx.transcripts = list(study.transcripts)
-    respondents = optional_module("respondents")
-    if respondents is not None:
-        ctx.respondents = respondents.load_respondents(study)
+    ctx.respondents = load_respondents(study)
     say("  coderingen laden ...")
     ctx.codings, ctx.codings_source = codings_for_analysis(study, transcripts=ctx.transcripts)
-    ctx.all_codings = _all_human_codings(study)
+    ctx.all_codings = all_human_codings(study)
     add_personas(ctx, study, seed=seed, n_bootstrap=n_bootstrap)
     add_heartbeats(ctx, study)
     add_figures(ctx, study, figures_dir)
     return ctx
 
 
-def _all_human_codings(study) -> list[Coding] | None:
-    try:
-        from ..coding import HUMAN_ORIGINS
-        from ..store import Store
-        if not study.store_path.exists():
-            return None
-        with Store(study.store_path) as store:
-            return list(store.codings(origin=HUMAN_ORIGINS))
-    except Exception:   # agreement is an extra; never stop the report for it
-        return None
-
-
 def add_personas(ctx: ReportContext, study, *, seed: int = 0, n_bootstrap: int = 50) -> None:
-    personas = optional_module("personas")
-    if personas is None:
-        ctx.unavailable["personas"] = "de persona-module is niet beschikbaar"
-        return
+    from .. import personas
     if not ctx.codings:
         ctx.unavailable["personas"] = "er zijn geen coderingen om persona's uit af te leiden"
         return
@@ -226,18 +199,15 @@ def add_figures(ctx: ReportContext, study, out_dir: Path) -> None:
     out_dir = Path(out_dir)
     attributes = ctx.respondents.frame if ctx.respondents is not None and \
         len(ctx.respondents) else None
-    personas, cards_mod = optional_module("personas"), optional_module("persona_cards")
-    if ctx.personas is not None and personas is not None:
+    from .. import heartbeat, personas
+    if ctx.personas is not None:
         for p in ctx.personas.personas:
             if p.id in ctx.cards:
                 continue
             card = personas.persona_card(ctx.personas, p.id, ctx.transcripts, ctx.codings,
                                          study.codebook, attributes)
             ctx.cards[p.id] = card      # the builder renders it and cites its quotes
-    if cards_mod is None and ctx.personas is not None:
-        ctx.unavailable["cards"] = "de module voor persona-kaarten is niet beschikbaar"
-    heartbeat = optional_module("heartbeat")
-    if ctx.heartbeats and heartbeat is not None:
+    if ctx.heartbeats:
         say("  heartbeatfiguren tekenen ...")
         journey = study.journey
         for hb in ctx.heartbeats:
@@ -249,19 +219,13 @@ def add_figures(ctx: ReportContext, study, out_dir: Path) -> None:
             path = out_dir / f"{journey.id}_vergelijking.png"
             heartbeat.plot_comparison(ctx.heartbeats, journey, path, dpi=200)
             ctx.comparison_figure = path
-    elif ctx.heartbeats:
-        ctx.unavailable["heartbeat_figures"] = "de module voor heartbeatfiguren is niet beschikbaar"
     add_posters(ctx, study, out_dir)
     add_cooccurrence(ctx, study, out_dir)
 
 
 def add_posters(ctx: ReportContext, study, out_dir: Path) -> None:
     """One A3 journey poster per persona (PNG preview), with ``posters.render_poster``."""
-    posters = optional_module("posters")
-    if posters is None or not hasattr(posters, "render_poster"):
-        ctx.unavailable.setdefault("posters", "de module voor klantreisposters is niet "
-                                               "beschikbaar")
-        return
+    from .. import posters
     if not ctx.heartbeats or all(hb.persona in ctx.posters for hb in ctx.heartbeats):
         return
     say("  klantreisposters tekenen ...")
@@ -293,11 +257,7 @@ def _persona(ctx: ReportContext, pid: str):
 
 def add_cooccurrence(ctx: ReportContext, study, out_dir: Path) -> None:
     """The category network of axial coding (``axial.AxialAnalysis.plot_network``)."""
-    axial = optional_module("axial")
-    if axial is None or not hasattr(axial, "AxialAnalysis"):
-        ctx.unavailable.setdefault("axial", "de module voor axiaal coderen (klantreis.axial) "
-                                            "is niet beschikbaar")
-        return
+    from .. import axial
     if ctx.cooccurrence_figure is not None or not ctx.codings:
         return
     say("  netwerk van categorieën tekenen ...")
@@ -307,5 +267,5 @@ def add_cooccurrence(ctx: ReportContext, study, out_dir: Path) -> None:
         ctx.cooccurrence_figure = Path(path)
 
 
-__all__ = ["ReportContext", "report_context", "optional_module", "add_personas",
+__all__ = ["ReportContext", "report_context", "add_personas",
            "add_heartbeats", "add_figures"]

@@ -31,7 +31,11 @@ _STAGE = re.compile(r"\s*\[(?![A-Z][A-Z_]*(?:-\d+)?\])[^\[\]\n]{1,60}\]")  # [la
 def number_word(n: int, capital: bool = False) -> str:
     """Dutch words for small counts ("zestien"), digits from 21 on (house style)."""
     word = _NUMBER_WORDS[n] if 0 <= n < len(_NUMBER_WORDS) else str(n)
-    return word[0].upper() + word[1:] if capital and word else word
+    if not capital or not word:
+        return word
+    if word == "\u00e9\u00e9n":
+        return "E\u00e9n"          # Taalunie: the first accent goes with the capital
+    return word[0].upper() + word[1:]
 
 
 def n_van_n(n: int, total: int, noun: str = "respondenten") -> str:
