@@ -122,8 +122,10 @@ _QUESTION_WORDS = {
     "would", "are", "were", "is", "have", "has", "will",
 }
 # Interpreter turns that render the respondent's answer.
+# An interpreter rendering the respondent's answer: "Ze zegt: ...", also after a short
+# lead-in ("Ja. Ze zegt dat ...", "Ze lacht, ze zegt: ...").
 _INTERPRETED = re.compile(
-    r"^\W*(?:(?:ze|zij|mevrouw|de respondente?|de vrouw|she)\s+"
+    r"(?:^|[.!?,;:]\s+|^\W*)(?:(?:ze|zij|mevrouw|de respondente?|de vrouw|she)\s+"
     r"(?:zegt|zei|vertelt|vertelde|antwoordt|antwoordde|bedoelt|geeft\s+aan|legt\s+uit|"
     r"vraagt|zegt\s+dat|says|said|tells)\b|haar\s+antwoord\s+(?:is|was)\b|"
     r"(?:\w+\W+){0,3}zegt\s+(?:ze|zij)\b)", re.I)
@@ -844,7 +846,7 @@ def _is_question(speech: str) -> bool:
 
 
 def _interpreted(speech: str, sds: list[StageDirection]) -> bool:
-    return bool(_INTERPRETED.match(speech))
+    return bool(_INTERPRETED.search(speech))
 
 
 @dataclass

@@ -57,10 +57,12 @@ def run(args) -> int:
     from ..heartbeat import write_heartbeat_outputs
     from ..journeys import heartbeats_for_study
     from ..progress import say
+    from ..anonymize import privacy_gate
     from ..study import Study
 
     formats = parse_formats(args.formats)
     study = Study.load(args.study)
+    privacy_gate(study)             # the figures carry quotes from the transcripts
     say("heartbeats berekenen ...")
     res = heartbeats_for_study(study, journey_id=args.journey)
     report_inputs(res)

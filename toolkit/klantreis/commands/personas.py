@@ -29,9 +29,12 @@ def run(args) -> int:
     from ..personas import find_personas
     from ..respondents import attribute_frame
     from ..progress import say
+    from ..anonymize import privacy_gate
     from ..study import Study
 
     study = Study.load(args.study)
+    if not args.no_cards:
+        privacy_gate(study)         # the cards carry quotes from the transcripts
     transcripts = study.transcripts
     if not transcripts:
         raise KlantreisError(f"geen transcripten in {study.interviews_dir}", study.interviews_dir)

@@ -552,7 +552,7 @@ class ReportBuilder:
         rows = [(o, "\n".join(orgs[o]["quick win"]) or "\u2013",
                  "\n".join(orgs[o]["not so quick win"]) or "\u2013") for o in names]
         self.w.table(["Organisatie", "Quick wins", "Not so quick wins"], rows,
-                     caption="Aanbevelingen per organisatie", widths_cm=[3, 6.5, 6.5],
+                     caption="Aanbevelingen per organisatie", widths_cm=[4.0, 6.0, 6.0],
                      font_size=8, bold_first_column=True)
 
     def call_and_follow_up(self) -> None:

@@ -625,6 +625,10 @@ class DocxWriter:
         os.close(fd)
         try:
             self.doc.save(tmp)
+            # mkstemp makes the file 0600; a report is shared like any other document
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
