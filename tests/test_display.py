@@ -169,3 +169,21 @@ def test_session_repr_html(tmp_path):
 def test_codebook_repr_uses_display():
     book = make_codebook()
     assert book._repr_html_() == codebook_html(book)
+
+
+def test_journey_and_archetype_display():
+    from klantreis.models import Journey, Phase, Step
+    journey = Journey(id="j", name="Reis <een>", organisations=["gemeente", "SVB"], phases=[
+        Phase(id="p1", name="Voor", steps=[Step(id="s1", name="Melding & vlucht",
+                                                organisations=["politie"])]),
+        Phase(id="p2", name="Na", description="daarna")])
+    out = journey._repr_html_()
+    assert "Reis &lt;een&gt;" in out and "Melding &amp; vlucht" in out
+    assert "2 fasen · 1 stappen" in out and "politie" in out
+    assert out.index("Voor") < out.index("Na</b>"), "phases in journey order"
+    persona = Persona(id="a", name="Alfa", description="Fictief <archetype>",
+                      attributes={"leeftijd": [18, 21]}, codes=["huur"], needs=["rust"],
+                      goals=["werk"], color="#D55E00")
+    out = persona._repr_html_()
+    assert "Fictief &lt;archetype&gt;" in out and "#D55E00" in out.upper()
+    assert "Behoeften" in out and "rust" in out and "huur" in out

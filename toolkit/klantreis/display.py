@@ -233,6 +233,51 @@ def study_html(study: "Study") -> str:
     return f'{_CSS}<div class="kr"><h3>{_e(cfg.title)}</h3>{sub}<dl>{body}</dl></div>'
 
 
+# --- journey and persona archetype -------------------------------------------------------------
+
+def journey_html(journey) -> str:
+    """Phases as columns with their steps and the organisations in contact at each."""
+    cols = []
+    for phase in journey.phases:
+        steps = "".join(
+            f"<li>{_e(s.name)}"
+            + (f'<div class="kr-meta">{_e(", ".join(s.organisations))}</div>'
+               if s.organisations else "") + "</li>" for s in phase.steps)
+        cols.append(f'<td><b>{_e(phase.name)}</b>'
+                    + (f'<div class="kr-meta">{_e(phase.description)}</div>'
+                       if phase.description else "")
+                    + (f"<ul style='padding-left:1.1em;margin:.2em 0'>{steps}</ul>"
+                       if steps else "") + "</td>")
+    orgs = ", ".join(journey.organisations)
+    return (f'{_CSS}<div class="kr"><h3>{_e(journey.name)}</h3>'
+            f'<div class="kr-meta">{len(journey.phases)} fasen · '
+            f'{sum(len(p.steps) for p in journey.phases)} stappen'
+            + (f" · organisaties: {_e(orgs)}" if orgs else "") + "</div>"
+            f'<table class="kr-t"><tr>{"".join(cols)}</tr></table></div>')
+
+
+def persona_html(persona, codebook: "Codebook | None" = None) -> str:
+    """An archetype as a small card: name, description, expected attributes, codes, needs
+    and goals (the card with evidence is ``personas.PersonaCard``)."""
+    names = []
+    for code in persona.codes:
+        name, _, color = _code_info(codebook, code)
+        names.append(f'<span class="kr-chip" style="background:{color}">{_e(name)}</span>')
+    attrs = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in persona.attributes.items())
+
+    def items(title: str, values: list[str]) -> str:
+        return (f"<p><b>{title}</b></p><ul>" + "".join(f"<li>{_e(v)}</li>" for v in values)
+                + "</ul>") if values else ""
+    return (f'{_CSS}<div class="kr" style="border-left:6px solid {_hex(persona.color)};'
+            f'padding-left:12px"><h3>{_e(persona.name)}</h3>'
+            f'<div class="kr-meta">{_e(persona.description)}</div>'
+            + (f"<dl>{attrs}</dl>" if attrs else "")
+            + (f"<p>{''.join(names)}</p>" if names else "")
+            + items("Behoeften", persona.needs) + items("Doelen", persona.goals)
+            + (f"<p><i>\u201c{_e(persona.quote)}\u201d</i></p>" if persona.quote else "")
+            + "</div>")
+
+
 # --- coding session ---------------------------------------------------------------------------
 
 def session_html(session) -> str:
@@ -258,4 +303,5 @@ def session_html(session) -> str:
             + "</div>")
 
 
-__all__ = ["Html", "transcript_html", "codebook_html", "study_html", "session_html", "highlight"]
+__all__ = ["Html", "transcript_html", "codebook_html", "study_html", "session_html",
+           "journey_html", "persona_html", "highlight"]

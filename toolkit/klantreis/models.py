@@ -146,6 +146,10 @@ class Persona:
     quote: str = ""                                             # an invented line in her voice
     respondents: list[str] = field(default_factory=list)        # filled by the persona stage
 
+    def _repr_html_(self) -> str:  # Jupyter
+        from .display import persona_html
+        return persona_html(self)
+
 
 @dataclass
 class Step:
@@ -192,3 +196,7 @@ class Journey:
 
     def phase_ids(self) -> list[str]:
         return [p.id for p in self.phases]
+
+    def _repr_html_(self) -> str:  # Jupyter
+        from .display import journey_html
+        return journey_html(self)
