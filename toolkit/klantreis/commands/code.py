@@ -1,4 +1,5 @@
-"""klantreis code STUDY [--coder A] [--suggest] [--export-codings DIR]"""
+"""klantreis code STUDY [--coder A] [--suggest] [--export-codings DIR]
+                      [--rename OLD NEW | --merge CODE [CODE ...] --into CODE]"""
 from __future__ import annotations
 
 import sys
@@ -11,6 +12,12 @@ def add_arguments(p) -> None:
                    help="toon het aantal codeersuggesties per code (deductief, uit de cues)")
     p.add_argument("--export-codings", metavar="MAP",
                    help="schrijf de coderingen als codings/<codeur>/<respondent>.yaml in MAP")
+    p.add_argument("--rename", nargs=2, metavar=("OUD", "NIEUW"),
+                   help="geef een code een nieuwe id in de hele studie (codeboek, coderingen, "
+                        "klantreis, persona's, bevindingen, opslag)")
+    p.add_argument("--merge", nargs="+", metavar="CODE",
+                   help="voeg deze codes samen in de code van --into")
+    p.add_argument("--into", metavar="CODE", help="de code waarin --merge samenvoegt")
 
 
 def run(args) -> int:
@@ -21,6 +28,8 @@ def run(args) -> int:
     from ..study import Study
 
     study = Study.load(args.study)
+    if args.rename or args.merge:
+        return _recode(study, args)
     with Store(study.store_path) as store:
         report = sync_codings_dir(study, store)
         print(f"Coderingen uit {study.codings_dir.name}/: {report.files} bestand(en), "
@@ -76,4 +85,22 @@ def run(args) -> int:
         width = max(len(c) for c in per_code)
         for code, n in sorted(per_code.items(), key=lambda kv: (-kv[1], kv[0])):
             print(f"  {code:<{width}}  {n}")
+    return 0
+
+
+def _recode(study, args) -> int:
+    from ..errors import KlantreisError
+    from ..recode import merge_codes, rename_code
+    if args.rename and args.merge:
+        raise KlantreisError("kies --rename of --merge, niet allebei")
+    if args.merge and not args.into:
+        raise KlantreisError("--merge heeft --into nodig: de code waarin wordt samengevoegd")
+    who = args.coder or "klantreis"
+    if args.rename:
+        result = rename_code(study, *args.rename, who=who)
+    else:
+        result = merge_codes(study, args.merge, args.into, who=who)
+    print(f"Klaar: {result}.")
+    for path in result.files:
+        print(f"  bijgewerkt: {path.relative_to(study.root)}")
     return 0
