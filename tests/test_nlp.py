@@ -26,6 +26,9 @@ def test_pipeline_is_offline_blank_dutch_with_lookup_lemmas():
     ("wist", "weten"), ("zei", "zeggen"), ("gemeentes", "gemeente"), ("toeslagen", "toeslag"),
     ("uitkeringen", "uitkering"), ("weken", "week"), ("is", "zijn"), ("gewacht", "wachten"),
     ("aangevraagd", "aanvragen"), ("Kinderen", "kind"), ("wéér", "weer"), ("míjn", "mijn"),
+    # nouns the supplement had as verbs, plurals the lookup misses
+    ("jaren", "jaar"), ("land", "land"), ("huur", "huur"), ("berg", "berg"), ("bedden", "bed"),
+    ("benen", "been"), ("bange", "bang"),
 ])
 def test_lemmas_from_lookup_and_supplement(form, lemma):
     assert lemmatize(f"{form}") == [lemma]

@@ -1,5 +1,6 @@
-"""Deductive suggestions from cues: the cue syntax (order, gap <= 3, prefix *), one sentence
-only, respondent turns only, exact offsets, lemma matching."""
+"""Deductive suggestions from cues: the cue syntax (order, gap <= 3 words, prefix *, weak ~),
+one sentence only, respondent turns only, negation, stage directions and fillers, exact
+offsets, lemma matching."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,8 +10,8 @@ import pytest
 from klantreis.codebook import Codebook
 from klantreis.errors import KlantreisError
 from klantreis.models import Category, Code, Segment, StageDirection, Transcript
-from klantreis.suggestions import (MAX_GAP, SUGGESTION_CODER, DeductiveSuggester,
-                                   cue_pattern)
+from klantreis.suggestions import (MAX_GAP, SUGGESTION_CODER, WEAK_HITS, DeductiveSuggester,
+                                   cue_pattern, enough_evidence, parse_cue)
 
 
 def make_transcript(turns: list[tuple[str, str]], rid: str = "T01") -> Transcript:
@@ -129,3 +130,85 @@ def test_empty_cue_is_a_klantreis_error():
 def test_transcripts_without_respondent_turns_give_nothing(wait):
     t = make_transcript([("interviewer", "Had je geen geld?")])
     assert wait.transform([t]) == []
+
+
+def test_fillers_and_punctuation_do_not_count_in_the_gap(wait):
+    # "op de nieuwe" are the three words in between; the comma and "eh" are not words
+    assert "wachten_op_uitkering" in codes_in(wait, "Ik moest wachten, eh, op de nieuwe "
+                                                    "uitkering.")
+    assert "wachten_op_uitkering" not in codes_in(wait, "Ik moest wachten, eh, op de hele "
+                                                        "nieuwe uitkering.")
+
+
+def test_stage_direction_at_a_sentence_start_stays_out_of_the_quote(wait):
+    t = make_transcript([("respondent", "Zo ging het. [lacht] Ik had geen geld.")])
+    [c] = wait.transform([t])
+    assert c.quote == t.text[c.start:c.end] == "Ik had geen geld."
+
+
+def test_parse_cue():
+    cue = parse_cue("x", "~wachten uitkering*")
+    assert cue.weak and cue.parts == (("wachten", False), ("uitkering", True))
+    assert not parse_cue("x", "toeslag*").weak
+    with pytest.raises(ValueError):
+        parse_cue("x", "~")
+
+
+@pytest.fixture(scope="module")
+def rust() -> DeductiveSuggester:
+    return DeductiveSuggester(book(veilig=["eindelijk veilig", "~rust"],
+                                   woning=["huis krijgen", "tot wanneer"],
+                                   wachten=["geen huis"]))
+
+
+def test_a_weak_cue_alone_is_not_enough(rust):
+    assert WEAK_HITS == 2
+    assert codes_in(rust, "Ik wil eerst rust.") == []
+    # in two different sentences it is
+    t = make_transcript([("respondent", "Ik wil eerst rust."), ("interviewer", "En dan?"),
+                         ("respondent", "Gewoon rust, zegt ze.")])
+    assert [c.code for c in rust.transform([t])] == ["veilig", "veilig"]
+    # twice in one sentence is still one sentence
+    assert codes_in(rust, "Rust, rust en nog eens rust.") == []
+
+
+def test_a_weak_cue_counts_once_the_code_has_an_ordinary_cue(rust):
+    t = make_transcript([("respondent", "Hier ben ik eindelijk veilig. Er is rust.")])
+    [c] = rust.transform([t])     # both sentences, merged into one passage
+    assert c.code == "veilig" and c.quote == "Hier ben ik eindelijk veilig. Er is rust."
+
+
+def test_weak_cues_in_interviewer_turns_do_not_count(rust):
+    t = make_transcript([("interviewer", "Vond je rust?"), ("respondent", "Ja, rust.")])
+    assert rust.transform([t]) == []
+
+
+def test_enough_evidence():
+    assert enough_evidence([True])
+    assert enough_evidence([False, True])
+    assert not enough_evidence([False])
+    assert enough_evidence([False] * WEAK_HITS)
+    assert not enough_evidence([])
+
+
+@pytest.mark.parametrize("speech,hit", [
+    ("Ik ga eindelijk een huis krijgen.", True),
+    ("Met schulden zou ik geen huis krijgen.", False),         # negated right before the cue
+    ("Ik zou nooit een huis krijgen.", True),                  # two words before: too far
+    ("Ik weet niet tot wanneer ik hier mag blijven.", True),   # the verb's negation
+])
+def test_negation_right_before_a_cue_cancels_it(rust, speech, hit):
+    assert ("woning" in codes_in(rust, speech)) is hit
+
+
+def test_a_cue_that_starts_with_a_negation_is_never_cancelled(rust):
+    assert codes_in(rust, "Met schulden zou ik geen huis krijgen.") == ["wachten"]
+    assert codes_in(rust, "Ik heb nog steeds geen huis.") == ["wachten"]
+
+
+def test_matcher_is_called_like_spacys(wait):
+    doc = wait.nlp("Ik had geen geld en de toeslagen stopten.")
+    found = wait.matcher(doc)
+    strings = wait.nlp.vocab.strings
+    assert [(strings[m], doc[a:b].text) for m, a, b in found] == [
+        ("geen_geld", "geen geld"), ("toeslagen", "toeslagen")]

@@ -1,9 +1,24 @@
 """Deductive coding suggestions from the codebook's cue patterns.
 
 A cue is a sequence of lemmas that must occur in order within one sentence, with at most
-``MAX_GAP`` other tokens between consecutive lemmas; ``toeslag*`` matches a lemma prefix.
-Matching runs spaCy's ``Matcher`` on the lemmas of respondent turns only (the interviewer's
-questions are not evidence). A match suggests the code for the whole sentence it is in.
+``MAX_GAP`` other words between consecutive lemmas; ``toeslag*`` matches a lemma prefix.
+Matching is on the lemmas of respondent turns only (the interviewer's questions are not
+evidence), with stage directions ([lacht]) masked: they are not words, so they neither
+match nor count in a gap. Punctuation and fillers (*eh*, *ehm*) do not count in a gap
+either: spoken Dutch is full of them. A match suggests the code for the whole sentence it
+is in.
+
+A cue written with a leading ``~`` (``"~rust"``) is *weak*: a common expression that fits the
+code but also much else. On its own it is not enough: a respondent gets the code when one
+of its ordinary cues matches, or when its weak cues match in at least ``WEAK_HITS``
+different sentences of her turns. Once she has the code, every matching sentence is
+suggested.
+
+A negation right before a cue (*geen*, *niet*, *nooit*... at most ``NEGATION_WINDOW`` words
+before its first lemma, in the same sentence) cancels the match: "geen huis krijgen" is not
+evidence for "huis krijgen". A cue that itself starts with a negation ("geen geld") is
+written for exactly that and is never cancelled, nor is one that starts with a preposition
+or question word (``NOT_NEGATED``: in "ik weet niet tot wanneer" the negation is the verb's).
 
 Suggestions are never mixed with human codings: they carry ``origin="suggestion"`` and the
 coder name ``SUGGESTION_CODER`` until a researcher accepts them (``CodingSession.accept``).
@@ -11,36 +26,66 @@ coder name ``SUGGESTION_CODER`` until a researcher accepts them (``CodingSession
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from .codebook import Codebook
 from .errors import KlantreisError
 from .models import Coding, Transcript
 
+if TYPE_CHECKING:  # pragma: no cover
+    from spacy.tokens import Doc
+
 SUGGESTION_CODER = "suggesties"
 MAX_GAP = 3
+WEAK_HITS = 2      # sentences with a weak cue that together are enough evidence
+# a negation this many words before a cue's first lemma cancels the match
+NEGATIONS = frozenset({"geen", "niet", "nooit", "niks", "niets", "nergens"})
+NEGATION_WINDOW = 1
+# ... unless the cue starts with one of these: the negation then belongs to the verb before
+# it ("ik weet niet tot wanneer", "het staat niet op papier")
+NOT_NEGATED = frozenset({"tot", "op", "in", "als", "voor", "zonder", "met", "van", "naar",
+                         "bij", "over", "om", "te", "wat", "hoe", "wie", "waar", "er"})
+# hesitations that are not words: never cue lemmas, never counted in a gap
+FILLERS = frozenset({"eh", "ehm", "uh", "uhm", "hm", "hmm", "mm", "ehh", "uhh", "euh"})
 
 
 @dataclass(frozen=True)
 class Cue:
     code: str
     text: str
+    parts: tuple[tuple[str, bool], ...]     # (lemma or prefix, is_prefix)
+    weak: bool = False                      # "~..." : not enough evidence on its own
+
+
+def parse_cue(code: str, text: str) -> Cue:
+    """``"wachten uitkering*"`` -> parts (("wachten", False), ("uitkering", True));
+    ``"~rust"`` -> a weak cue with part ("rust", False)."""
+    parts = []
+    body = text.strip()
+    weak = body.startswith("~")
+    if weak:
+        body = body[1:]
+    for tok in body.lower().split():
+        if tok.endswith("*") and len(tok) > 1:
+            parts.append((tok[:-1], True))
+        else:
+            parts.append((tok, False))
+    if not parts:
+        raise ValueError("lege cue")
+    return Cue(code, text, tuple(parts), weak)
 
 
 def cue_pattern(cue: str) -> list[dict]:
-    """Translate a cue ("wachten uitkering*") into a spaCy Matcher token pattern."""
-    tokens = cue.lower().split()
-    if not tokens:
-        raise ValueError("lege cue")
+    """The same cue as a spaCy ``Matcher`` token pattern (for exploring a cue in a
+    notebook; the suggester itself uses ``CueMatcher``, which is much faster on a codebook
+    with hundreds of cues). The pattern counts every token in a gap, punctuation included."""
+    parsed = parse_cue("", cue)
     pattern: list[dict] = []
-    for i, tok in enumerate(tokens):
+    for i, (lemma, prefix) in enumerate(parsed.parts):
         if i:
             # up to MAX_GAP tokens in between, never across a sentence start
             pattern.append({"IS_SENT_START": False, "OP": f"{{0,{MAX_GAP}}}"})
-        if tok.endswith("*") and len(tok) > 1:
-            spec = {"LEMMA": {"REGEX": "^" + _regex_escape(tok[:-1])}}
-        else:
-            spec = {"LEMMA": tok}
+        spec: dict = {"LEMMA": {"REGEX": "^" + _regex_escape(lemma)} if prefix else lemma}
         if i:
             spec["IS_SENT_START"] = False
         pattern.append(spec)
@@ -52,6 +97,116 @@ def _regex_escape(text: str) -> str:
     return re.escape(text)
 
 
+class CueMatcher:
+    """All cues of a codebook, matched on lemma hashes in one pass over a Doc.
+
+    Called like spaCy's ``Matcher``: ``matcher(doc)`` gives ``(match_id, start, end)``
+    with ``match_id`` the hash of the code id (``vocab.strings[match_id]``) and token
+    offsets into ``doc``. ``find(doc)`` gives ``(cue, start, end)`` instead.
+    """
+
+    def __init__(self, vocab, cues: Iterable[Cue]):
+        self.vocab = vocab
+        self.cues: list[Cue] = list(cues)
+        self._ids = [vocab.strings.add(c.code) for c in self.cues]
+        self._exact: dict[str, list[tuple[int, int]]] = {}
+        self._prefix: list[tuple[str, int, int]] = []
+        for ci, cue in enumerate(self.cues):
+            for pi, (lemma, prefix) in enumerate(cue.parts):
+                if prefix:
+                    self._prefix.append((lemma, ci, pi))
+                else:
+                    self._exact.setdefault(lemma, []).append((ci, pi))
+        # lemma hash -> (cues starting here, {(cue, part) this lemma satisfies})
+        self._cache: dict[int, tuple[tuple[int, ...], frozenset]] = {}
+        self._empty = ((), frozenset())
+        self._fillers = frozenset(vocab.strings.add(f) for f in FILLERS)
+        self._negations = frozenset(vocab.strings.add(f) for f in NEGATIONS)
+        self._negatable = [cue.parts[0][0] not in NEGATIONS | NOT_NEGATED
+                           for cue in self.cues]
+
+    def __len__(self) -> int:
+        return len(self.cues)
+
+    def _entry(self, lemma: int) -> tuple[tuple[int, ...], frozenset]:
+        hit = self._cache.get(lemma)
+        if hit is not None:
+            return hit
+        text = self.vocab.strings[lemma]
+        pairs = list(self._exact.get(text, ()))
+        pairs += [(ci, pi) for p, ci, pi in self._prefix if text.startswith(p)]
+        entry = (tuple(sorted({ci for ci, pi in pairs if pi == 0})),
+                 frozenset(pairs)) if pairs else self._empty
+        self._cache[lemma] = entry
+        return entry
+
+    def find(self, doc: "Doc") -> list[tuple[Cue, int, int]]:
+        """Every cue occurrence in ``doc``: (cue, first token, last token + 1).
+
+        One occurrence per cue per start token (following lemmas as early as they come)."""
+        return [(self.cues[ci], a, b) for ci, a, b in self._find(doc)]
+
+    def __call__(self, doc: "Doc") -> list[tuple[int, int, int]]:
+        found = {(self._ids[ci], a, b) for ci, a, b in self._find(doc)}
+        return sorted(found, key=lambda m: (m[1], m[2], m[0]))
+
+    def _find(self, doc: "Doc") -> list[tuple[int, int, int]]:
+        words = self._words(doc)
+        out: list[tuple[int, int, int]] = []
+        n = len(words)
+        for i in range(n):
+            starts = words[i][2][0]
+            if not starts:
+                continue
+            negated = self._negated(words, i)
+            for ci in starts:
+                if negated and self._negatable[ci]:
+                    continue
+                last = self._extend(words, ci, 1, i, n)
+                if last is not None:
+                    out.append((ci, words[i][0], words[last][0] + 1))
+        return out
+
+    def _negated(self, words, i: int) -> bool:
+        sent = words[i][1]
+        for j in range(max(0, i - NEGATION_WINDOW), i):
+            if words[j][1] == sent and words[j][3] in self._negations:
+                return True
+        return False
+
+    def _extend(self, words, ci: int, k: int, pos: int, n: int) -> int | None:
+        parts = self.cues[ci].parts
+        if k == len(parts):
+            return pos
+        sent = words[pos][1]
+        for j in range(pos + 1, min(pos + 2 + MAX_GAP, n)):
+            if words[j][1] != sent:
+                break
+            if (ci, k) in words[j][2][1]:
+                last = self._extend(words, ci, k + 1, j, n)
+                if last is not None:
+                    return last
+        return None
+
+    def _words(self, doc: "Doc") -> list[tuple[int, int, tuple, int]]:
+        """(token index, sentence number, cache entry, lemma) of the words of ``doc``: no
+        spaces (masked stage directions), punctuation or fillers."""
+        from spacy.attrs import IS_PUNCT, IS_SPACE, LEMMA, SENT_START
+
+        if not len(doc):
+            return []
+        arr = doc.to_array([LEMMA, IS_SPACE, IS_PUNCT, SENT_START]).tolist()
+        entry, fillers = self._entry, self._fillers
+        words, sent = [], 0
+        for i, (lemma, space, punct, start) in enumerate(arr):
+            if start == 1 and i:
+                sent += 1
+            if space or punct or lemma in fillers:
+                continue
+            words.append((i, sent, entry(lemma), lemma))
+        return words
+
+
 class DeductiveSuggester:
     """Suggest codes for respondent passages from the codebook's cues.
 
@@ -60,22 +215,19 @@ class DeductiveSuggester:
     """
 
     def __init__(self, codebook: Codebook, nlp=None):
-        from spacy.matcher import Matcher
-
         from .nlp import get_nlp
 
         self.codebook = codebook
         self.nlp = nlp or get_nlp()
-        self.matcher = Matcher(self.nlp.vocab, validate=True)
-        self.cues: dict[int, list[Cue]] = {}
+        cues = []
         for code in codebook.codes:
             for cue in code.cues:
                 try:
-                    pattern = cue_pattern(cue)
+                    cues.append(parse_cue(code.id, cue))
                 except ValueError:
                     raise KlantreisError(f"code '{code.id}' heeft een lege cue",
                                          codebook.path) from None
-                self.matcher.add(code.id, [pattern])
+        self.matcher = CueMatcher(self.nlp.vocab, cues)
         self._cue_texts = {c.id: c.cues for c in codebook.codes}
 
     def transform(self, transcripts: Iterable[Transcript]) -> list[Coding]:
@@ -84,25 +236,54 @@ class DeductiveSuggester:
             out.extend(self.suggest_transcript(transcript))
         return out
 
-    def suggest_transcript(self, transcript: Transcript) -> list[Coding]:
+    def evidence(self, transcript: Transcript) -> dict[str, dict[tuple[int, int], bool]]:
+        """code -> {(start, end) of a sentence in ``transcript.text``: strong?}: every
+        respondent sentence in which a cue of the code matches, before the weak-cue rule."""
+        from .nlp import process_segments
+
         segments = transcript.respondent_segments
-        docs = self.nlp.pipe((s.text for s in segments), batch_size=256)
-        found: dict[tuple[str, int, int], Coding] = {}
-        for segment, doc in zip(segments, docs):
-            for match_id, start, _end in self.matcher(doc):
-                code = self.nlp.vocab.strings[match_id]
+        found: dict[str, dict[tuple[int, int], bool]] = {}
+        for segment, doc in zip(segments, process_segments(segments)):
+            for cue, start, _end in self.matcher.find(doc):
                 sent = doc[start].sent
-                a = segment.start + sent.start_char
-                b = segment.start + sent.end_char
-                key = (code, a, b)
-                if key not in found:
-                    found[key] = Coding(
-                        respondent_id=transcript.respondent_id, code=code, start=a, end=b,
-                        coder=SUGGESTION_CODER, quote=transcript.text[a:b], origin="suggestion",
-                        source_sha256=transcript.sha256,
-                    )
-        return _merge_adjacent(sorted(found.values(), key=lambda c: (c.code, c.start)),
-                               transcript)
+                a, b = _trimmed(doc, sent.start_char, sent.end_char)
+                span = (segment.start + a, segment.start + b)
+                sents = found.setdefault(cue.code, {})
+                sents[span] = sents.get(span, False) or not cue.weak
+        return found
+
+    def suggest_transcript(self, transcript: Transcript) -> list[Coding]:
+        out: list[Coding] = []
+        for code, sents in self.evidence(transcript).items():
+            if not enough_evidence(sents.values()):
+                continue
+            for a, b in sents:
+                out.append(Coding(
+                    respondent_id=transcript.respondent_id, code=code, start=a, end=b,
+                    coder=SUGGESTION_CODER, quote=transcript.text[a:b], origin="suggestion",
+                    source_sha256=transcript.sha256))
+        return _merge_adjacent(sorted(out, key=lambda c: (c.code, c.start)), transcript)
+
+
+def enough_evidence(sentences: Iterable[bool]) -> bool:
+    """Whether a respondent gets a code: one sentence with an ordinary cue, or
+    ``WEAK_HITS`` sentences with only weak cues (``sentences``: strong? per sentence)."""
+    n = 0
+    for strong in sentences:
+        if strong:
+            return True
+        n += 1
+    return n >= WEAK_HITS
+
+
+def _trimmed(doc: "Doc", a: int, b: int) -> tuple[int, int]:
+    """Sentence character span without the (masked) blanks at either end."""
+    text = doc.text
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    return a, b
 
 
 def _merge_adjacent(codings: list[Coding], transcript: Transcript) -> list[Coding]:

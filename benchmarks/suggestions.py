@@ -1,0 +1,260 @@
+"""Deductive suggestions against coder A, coder B against coder A, and the speed of the pass.
+
+    .venv/bin/python benchmarks/suggestions.py [STUDY] [--full] [--keep DIR]
+
+Ground truth is the primary coder's codings in ``codings/A/`` (read here directly; the
+study store is never touched). The cues were tuned on the first half of the respondents
+(R01-R08 in the bundled study) only; the second half (R09-R16) is held out, so its
+figures are what to expect on transcripts the cues have never seen. Printed per half and
+for all respondents:
+
+* document level: per code, recall and precision of "respondent has the code" (the
+  suggester's decision per respondent x code), averaged over codes (macro; recall over
+  codes that coder A used, precision over codes that were suggested) and pooled (micro);
+* passage level: a suggestion counts when it overlaps a coder-A passage of the same code
+  (precision of suggestions, recall of coder-A passages), macro and micro;
+* agreement: coder B against coder A, and the suggestions against coder A on the same
+  respondents (``klantreis.agreement``, turn x code units), with B's document-level
+  figures against A as the human yardstick;
+* speed: the deductive pass (lemmas + cue matching, transcripts already read) over a
+  scaled corpus of 160 transcripts, or 1,600 with --full (``scale_corpus.py``).
+
+Targets: document-level recall >= 0.85 and precision >= 0.75 (macro, held-out half);
+>= 50,000 words/s for the deductive pass.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "toolkit"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from klantreis import Study  # noqa: E402
+from klantreis.agreement import agreement  # noqa: E402
+from klantreis.coding import codings_files, parse_codings_file  # noqa: E402
+from klantreis.suggestions import DeductiveSuggester  # noqa: E402
+
+TRUTH, SECOND = "A", "B"
+TARGET_RECALL, TARGET_PRECISION, TARGET_SPEED = 0.85, 0.75, 50_000
+
+
+def human_codings(study: Study, transcripts) -> list:
+    by_id = {t.respondent_id: t for t in transcripts}
+    out = []
+    for path in codings_files(study):
+        out += parse_codings_file(path, study, by_id).codings
+    return out
+
+
+def _mean(values) -> float:
+    values = [v for v in values if not math.isnan(v)]
+    return sum(values) / len(values) if values else math.nan
+
+
+def _ratio(a: int, b: int) -> float:
+    return a / b if b else math.nan
+
+
+def document_scores(truth, pred, respondents, codes) -> dict:
+    """Per code recall/precision of respondent x code presence, macro and micro."""
+    rs = set(respondents)
+    t_sets, p_sets = defaultdict(set), defaultdict(set)
+    for c in truth:
+        if c.respondent_id in rs:
+            t_sets[c.code].add(c.respondent_id)
+    for c in pred:
+        if c.respondent_id in rs:
+            p_sets[c.code].add(c.respondent_id)
+    per_code, tp = {}, 0
+    for code in codes:
+        t, p = t_sets[code], p_sets[code]
+        hit = len(t & p)
+        tp += hit
+        per_code[code] = {"truth": len(t), "pred": len(p), "recall": _ratio(hit, len(t)),
+                          "precision": _ratio(hit, len(p))}
+    n_t = sum(len(v) for v in t_sets.values())
+    n_p = sum(len(v) for v in p_sets.values())
+    return {"per_code": per_code,
+            "recall": _mean(v["recall"] for v in per_code.values()),
+            "precision": _mean(v["precision"] for v in per_code.values()),
+            "micro_recall": _ratio(tp, n_t), "micro_precision": _ratio(tp, n_p),
+            "codes_truth": sum(1 for v in per_code.values() if v["truth"]),
+            "codes_pred": sum(1 for v in per_code.values() if v["pred"])}
+
+
+def passage_scores(truth, pred, respondents, codes) -> dict:
+    """Recall of truth passages and precision of predicted passages (overlap, same code)."""
+    rs = set(respondents)
+    truth = [c for c in truth if c.respondent_id in rs]
+    pred = [c for c in pred if c.respondent_id in rs]
+    index = defaultdict(list)
+    for c in truth:
+        index[(c.respondent_id, c.code)].append(c)
+    pindex = defaultdict(list)
+    for c in pred:
+        pindex[(c.respondent_id, c.code)].append(c)
+
+    def overlaps(c, others) -> bool:
+        return any(o.start < c.end and c.start < o.end for o in others)
+
+    t_hit, t_all, p_hit, p_all = defaultdict(int), defaultdict(int), defaultdict(int), \
+        defaultdict(int)
+    for c in truth:
+        t_all[c.code] += 1
+        t_hit[c.code] += overlaps(c, pindex[(c.respondent_id, c.code)])
+    for c in pred:
+        p_all[c.code] += 1
+        p_hit[c.code] += overlaps(c, index[(c.respondent_id, c.code)])
+    return {"recall": _mean(_ratio(t_hit[k], t_all[k]) for k in codes),
+            "precision": _mean(_ratio(p_hit[k], p_all[k]) for k in codes),
+            "micro_recall": _ratio(sum(t_hit.values()), sum(t_all.values())),
+            "micro_precision": _ratio(sum(p_hit.values()), sum(p_all.values())),
+            "truth": sum(t_all.values()), "pred": sum(p_all.values())}
+
+
+def _f(x: float) -> str:
+    return "   -" if math.isnan(x) else f"{x:.2f}"
+
+
+def quality(study: Study) -> bool | None:
+    transcripts = study.transcripts
+    codes = study.codebook.code_ids()
+    human = human_codings(study, transcripts)
+    truth = [c for c in human if c.coder == TRUTH]
+    coded = sorted({c.respondent_id for c in truth},
+                   key=lambda r: (len(r), r))
+    if not coded:
+        print(f"kan niet draaien: geen coderingen van codeur {TRUTH} in codings/")
+        return None
+    half = len(coded) // 2
+    tune, held = coded[:half], coded[half:]
+    t0 = time.perf_counter()
+    suggester = DeductiveSuggester(study.codebook)
+    pred = suggester.transform([t for t in transcripts if t.respondent_id in set(coded)])
+    seconds = time.perf_counter() - t0
+    print(f"Suggesties tegen codeur {TRUTH}: {len(coded)} respondenten, {len(codes)} codes, "
+          f"{sum(len(c.cues) for c in study.codebook.codes)} cues; {len(pred)} suggesties, {len(truth)} passages van {TRUTH} ({seconds:.1f} s)")
+    print(f"afgestemd op {tune[0]}-{tune[-1]}; achtergehouden: {held[0]}-{held[-1]}")
+    splits = [(f"afgestemd {tune[0]}-{tune[-1]}", tune),
+              (f"achtergehouden {held[0]}-{held[-1]}", held),
+              ("alle", coded)]
+    header = (f"{'respondenten':<28} {'doc R':>6} {'doc P':>6} {'micro R':>8} {'micro P':>8}"
+              f" {'passage R':>10} {'passage P':>10} {'micro R':>8} {'micro P':>8}")
+    print()
+    print(header)
+    print("-" * len(header))
+    results = {}
+    for name, rs in splits:
+        d = document_scores(truth, pred, rs, codes)
+        p = passage_scores(truth, pred, rs, codes)
+        results[name] = d
+        print(f"{name:<28} {_f(d['recall']):>6} {_f(d['precision']):>6} "
+              f"{_f(d['micro_recall']):>8} {_f(d['micro_precision']):>8} "
+              f"{_f(p['recall']):>10} {_f(p['precision']):>10} "
+              f"{_f(p['micro_recall']):>8} {_f(p['micro_precision']):>8}")
+    print("(doc/passage R en P: gemiddeld per code; micro: alle beslissingen samen)")
+    held_d = results[splits[1][0]]
+    ok = held_d["recall"] >= TARGET_RECALL and held_d["precision"] >= TARGET_PRECISION
+    print(f"doel documentniveau, achtergehouden: recall >= {TARGET_RECALL} en precisie >= "
+          f"{TARGET_PRECISION}: {'gehaald' if ok else 'NIET gehaald'} "
+          f"(recall {_f(held_d['recall'])}, precisie {_f(held_d['precision'])})")
+
+    # per code: the held-out half and all respondents
+    print()
+    line = (f"{'code':<38} {'A':>3} {'S':>3} {'R':>5} {'P':>5}   {'A':>3} {'S':>3} "
+            f"{'R':>5} {'P':>5}")
+    print(f"{'':<38} {'achtergehouden':^21}   {'alle':^21}")
+    print(line)
+    print("-" * len(line))
+    a, b = results[splits[1][0]]["per_code"], results["alle"]["per_code"]
+    for code in codes:
+        x, y = a[code], b[code]
+        print(f"{code:<38} {x['truth']:>3} {x['pred']:>3} {_f(x['recall']):>5} "
+              f"{_f(x['precision']):>5}   {y['truth']:>3} {y['pred']:>3} "
+              f"{_f(y['recall']):>5} {_f(y['precision']):>5}")
+
+    second = [c for c in human if c.coder == SECOND]
+    if second:
+        both = sorted({c.respondent_id for c in second} & set(coded), key=lambda r: (len(r), r))
+        print()
+        print(f"Overeenstemming op {len(both)} respondenten die {TRUTH} en {SECOND} "
+              f"allebei codeerden ({', '.join(both)}); eenheid: respondentbeurt x code")
+        by_id = {t.respondent_id: t for t in transcripts}
+        ts = [by_id[r] for r in both]
+        sub = [c for c in truth if c.respondent_id in both]
+        rows = [(f"{SECOND} tegen {TRUTH}", [c for c in second if c.respondent_id in both]),
+                (f"suggesties tegen {TRUTH}", [c for c in pred if c.respondent_id in both])]
+        print(f"{'':<22} {'kappa':>6} {'alpha':>6} {'overeenst.':>10} {'gem. kappa':>10} "
+              f"{'doc R':>6} {'doc P':>6}")
+        for label, other in rows:
+            ag = agreement(sub + other, ts, coders=[TRUTH, other[0].coder] if other else None)
+            d = document_scores(sub, other, both, codes)
+            print(f"{label:<22} {ag.kappa_:>6.2f} {ag.alpha_:>6.2f} "
+                  f"{ag.percent_agreement_:>10.1%} {ag.mean_kappa_:>10.2f} "
+                  f"{_f(d['recall']):>6} {_f(d['precision']):>6}")
+    return ok
+
+
+def speed(full: bool, keep: str | None) -> bool:
+    from scale_corpus import make_corpus
+
+    from klantreis.transcripts import read_transcript, transcript_files
+
+    n = 1600 if full else 160
+    base = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="klantreis-bench-"))
+    folder = base / f"corpus{n}"
+    if not folder.is_dir() or len(list(folder.iterdir())) < n:
+        t0 = time.perf_counter()
+        make_corpus(ROOT / "interviews", folder, n, seed=0)
+        print(f"corpus {n}: aangemaakt in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    study = Study.load(ROOT)
+    t0 = time.perf_counter()
+    suggester = DeductiveSuggester(study.codebook)
+    startup = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    transcripts = [read_transcript(p) for p in transcript_files(folder)]
+    t_read = time.perf_counter() - t0
+    words = sum(t.word_count for t in transcripts)
+    resp_words = sum(len(s.text.split()) for t in transcripts for s in t.respondent_segments)
+    t0 = time.perf_counter()
+    out = suggester.transform(transcripts)
+    t_pass = time.perf_counter() - t0
+    rate, resp_rate = words / t_pass, resp_words / t_pass
+    print()
+    print(f"Snelheid van de deductieve pass: opgeschaald corpus van {len(transcripts)} "
+          f"transcripten ({'--full' if full else 'standaard; --full voor 1.600'})")
+    print(f"{'transcripten':>12} {'woorden':>9} {'resp.woorden':>12} {'pass s':>7} "
+          f"{'woorden/s':>10} {'resp.w/s':>9} {'suggesties':>10} {'inlezen s':>9} "
+          f"{'opstart s':>9}")
+    print(f"{len(transcripts):>12} {words:>9} {resp_words:>12} {t_pass:>7.2f} {rate:>10.0f} "
+          f"{resp_rate:>9.0f} {len(out):>10} {t_read:>9.1f} {startup:>9.2f}")
+    ok = resp_rate >= TARGET_SPEED
+    print(f"doel >= {TARGET_SPEED} woorden/s (alleen de woorden van de respondent geteld; "
+          f"die van de interviewer slaat de pass over): {'gehaald' if ok else 'NIET gehaald'}")
+    return ok
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("study", nargs="?", default=str(ROOT))
+    ap.add_argument("--full", action="store_true", help="snelheid op 1600 transcripten")
+    ap.add_argument("--keep", help="map voor het opgeschaalde corpus (standaard tijdelijk)")
+    args = ap.parse_args(argv)
+    study = Study.load(args.study)
+    if not study.interviews_dir.is_dir():
+        print("kan nog niet draaien: interviews/ ontbreekt")
+        return 0
+    quality(study)
+    speed(args.full, args.keep)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
