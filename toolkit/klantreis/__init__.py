@@ -6,6 +6,6 @@
 __version__ = "0.1.0"
 
 from .errors import KlantreisError  # noqa: E402
-from .study import Study, init_study  # noqa: E402
+from .study import Study, copy_study, init_study  # noqa: E402
 
-__all__ = ["Study", "init_study", "KlantreisError", "__version__"]
+__all__ = ["Study", "init_study", "copy_study", "KlantreisError", "__version__"]

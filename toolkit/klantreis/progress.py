@@ -26,7 +26,8 @@ def track(items: Iterable[T], desc: str, total: int | None = None, unit: str = "
     """Wrap an iterable in a progress bar (stderr) unless quiet."""
     if _quiet:
         return items
-    from tqdm.auto import tqdm
+    # plain tqdm: tqdm.auto needs ipywidgets in Jupyter and warns without them
+    from tqdm import tqdm
     return tqdm(items, desc=desc, total=total, unit=unit, file=sys.stderr, leave=False,
                 dynamic_ncols=True)
 

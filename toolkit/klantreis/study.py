@@ -314,5 +314,32 @@ def init_study(target: str | Path, template: Path | None = None) -> Path:
     return target
 
 
-__all__ = ["Study", "StudyConfig", "init_study", "load_study_config", "load_journey",
+STUDY_INPUTS = ("study.yaml", "codebook.yaml", "findings.yaml", "interviews", "codings",
+                "journeys", "personas", "anonymization")
+
+
+def copy_study(source: "str | Path | Study", target: str | Path) -> Path:
+    """Copy a study's inputs (not its reports or store) to a new folder, e.g. to try
+    something in a notebook without touching the real study. Refuses an existing target."""
+    root = Path(source.root if isinstance(source, Study) else source).expanduser().resolve()
+    if not (root / STUDY_FILE).exists():
+        raise KlantreisError(f"'{root}' is geen studiemap ({STUDY_FILE} ontbreekt)")
+    target = Path(target).expanduser()
+    if target.exists() and any(target.iterdir()):
+        raise KlantreisError(f"map '{target}' is niet leeg; kies een nieuwe of lege map")
+    target.mkdir(parents=True, exist_ok=True)
+    cfg = load_study_config(root / STUDY_FILE)
+    names = set(STUDY_INPUTS) | {cfg.codebook, cfg.findings}
+    for name in sorted(names):
+        item = root / name
+        if item.is_dir():
+            shutil.copytree(item, target / name)
+        elif item.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(item, target / name)
+    (target / "reports").mkdir(exist_ok=True)
+    return target
+
+
+__all__ = ["Study", "StudyConfig", "init_study", "copy_study", "load_study_config", "load_journey",
            "load_persona", "SchemaError"]

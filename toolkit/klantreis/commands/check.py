@@ -10,25 +10,6 @@ def add_arguments(p) -> None:
     p.add_argument("study", nargs="?", default=".", help="de studiemap (standaard: huidige map)")
 
 
-def summary_rows(transcripts) -> list[dict]:
-    from ..transcripts import speaker_roles
-
-    rows = []
-    for t in transcripts:
-        roles = speaker_roles(t)
-        rows.append({
-            "bestand": t.path.name,
-            "respondent": t.respondent_id,
-            "formaat": t.format,
-            "codering": t.encoding,
-            "sprekers": ", ".join(f"{label}={role}" for label, role in roles.items()),
-            "beurten": len(t.segments),
-            "woorden": sum(len(s.speech.split()) for s in t.segments),
-            "respondent_woorden": sum(len(s.speech.split()) for s in t.respondent_segments),
-        })
-    return rows
-
-
 def format_table(rows: list[dict], columns: list[str]) -> str:
     widths = {c: max([len(c)] + [len(str(r[c])) for r in rows]) for c in columns}
     numeric = {c for c in columns if rows and all(isinstance(r[c], int) for r in rows)}
@@ -44,12 +25,12 @@ def format_table(rows: list[dict], columns: list[str]) -> str:
 def run(args) -> int:
     from ..progress import say
     from ..study import Study
-    from ..transcripts import import_study
+    from ..transcripts import import_study, transcript_overview
 
     study = Study.load(args.study)
     say(f"studie geladen: {study.config.title}")
     result = import_study(study)
-    rows = summary_rows(result.transcripts)
+    rows = transcript_overview(result.transcripts)
     print(f"Studie: {study.config.title}")
     table = result.respondents
     if table.path is not None:

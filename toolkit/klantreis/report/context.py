@@ -143,14 +143,13 @@ def _heartbeat_list(value: Any) -> list:
 def report_context(study, *, figures_dir: Path | None = None, seed: int = 0,
                    n_bootstrap: int = 50) -> ReportContext:
     """Everything the report needs, computed with the same package functions as
-    ``klantreis run``. Figures go to ``figures_dir`` (a temporary folder by default: the
-    report embeds them; the pipeline keeps its own copies in reports/)."""
-    import tempfile
-
+    ``klantreis run``. Figures go to ``figures_dir``; by default the study's own
+    ``.klantreis/figuren/`` (they carry quotes, so they stay inside the study folder and
+    never in a shared temporary folder; the pipeline keeps its copies in reports/)."""
     from ..coding import all_human_codings, codings_for_analysis
     from ..respondents import load_respondents
 
-    figures_dir = Path(figures_dir or tempfile.mkdtemp(prefix="klantreis-rapport-"))
+    figures_dir = Path(figures_dir) if figures_dir else study.root / ".klantreis" / "figuren"
     figures_dir.mkdir(parents=True, exist_ok=True)
     ctx = ReportContext()
     say("  transcripten inlezen ...")
