@@ -167,3 +167,27 @@ def test_empty_study_says_what_to_do(make_study, capsys):
     err = capsys.readouterr().err
     assert "geen transcripten" in err and "interviews" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.slow
+def test_researcher_edited_assignments_are_used_and_never_overwritten(new_study):
+    from klantreis import Study
+    from klantreis.pipeline import Pipeline
+    path = new_study / "personas" / "assignments.csv"
+    if not path.exists():
+        assert main(["-q", "run", str(new_study)]) == 0
+    rows = path.read_text(encoding="utf-8").splitlines()
+    header, first = rows[0], rows[1].split(",")
+    other = next(p for p in ("tessa", "lyna", "rosanna") if p != first[1])
+    edited = "\n".join([header, f"{first[0]},{other},1.0,{first[1]}"] + rows[2:]) + "\n"
+    path.write_text(edited, encoding="utf-8")
+    results, ctx = Pipeline(Study.load(new_study)).run()
+    assert path.read_text(encoding="utf-8") == edited, "the researcher's file is kept"
+    a = ctx.personas.assignments.set_index("respondent")
+    assert a.at[first[0], "persona"] == other and a.at[first[0], "runner_up"] == first[1]
+    assert any("handmatig" in n for n in ctx.personas.notes)
+    state = {r.name: r.skipped for r in results if r.written}
+    assert state["heartbeats"] is False, "downstream stages follow the new assignment"
+    path.unlink()                                    # back to the model's assignment
+    Pipeline(Study.load(new_study)).run()
+    assert path.exists() and path.read_text(encoding="utf-8") != edited

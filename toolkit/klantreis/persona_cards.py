@@ -459,11 +459,12 @@ def write_persona_outputs(study, result, transcripts, codings, attributes=None, 
                           cards: bool = True, themes=None) -> list[Path]:
     """What the persona stage leaves behind: ``personas/assignments.csv``, the cards (A4 and
     A5 PDF, PNG), the dendrogram and the nuance table under ``reports/personas/``."""
-    from .personas import nuance_table, persona_card
+    from .personas import nuance_table, persona_card, write_assignments
     from .progress import say
 
     out_dir = study.reports_dir / "personas"
-    paths = [result.to_csv(study.root / "personas" / "assignments.csv")]
+    written = write_assignments(study, result)
+    paths = [written] if written is not None else []
     out_dir.mkdir(parents=True, exist_ok=True)
     if cards:
         say(f"  persona-kaarten tekenen ({len(result.personas)} persona's, A4 en A5)")

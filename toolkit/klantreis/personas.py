@@ -629,6 +629,35 @@ class PersonaResult:
             self.labels[new] = self.labels.pop(old)
         return persona
 
+    def reassign(self, assignments: Mapping[str, str], *, note: str = "") -> list[str]:
+        """The researcher's own decision wins: move respondents to the persona she chose.
+
+        ``assignments``: respondent -> persona id (e.g. a hand-edited assignments.csv).
+        Confidence becomes 1.0 for a moved respondent (a decision, not an estimate) and the
+        model's choice becomes the runner-up. Returns the respondents that moved."""
+        known = {p.id for p in self.personas}
+        unknown = sorted({pid for pid in assignments.values() if pid not in known})
+        if unknown:
+            raise KlantreisError(f"onbekende persona '{unknown[0]}' in de toewijzing "
+                                 f"(bekend: {', '.join(sorted(known))})")
+        moved = []
+        frame = self.assignments.set_index("respondent")
+        for rid, pid in assignments.items():
+            if rid not in frame.index or frame.at[rid, "persona"] == pid:
+                continue
+            frame.at[rid, "runner_up"] = frame.at[rid, "persona"]
+            frame.at[rid, "persona"] = pid
+            frame.at[rid, "confidence"] = 1.0
+            moved.append(rid)
+        self.assignments = frame.reset_index()
+        for p in self.personas:
+            p.respondents = sorted(self.assignments.loc[self.assignments.persona == p.id,
+                                                        "respondent"])
+        if moved:
+            self.notes.append(note or f"{len(moved)} respondent(en) handmatig toegewezen door "
+                                      f"de onderzoekers: {', '.join(sorted(moved))}")
+        return sorted(moved)
+
     def to_csv(self, path: str | Path) -> Path:
         """Write ``respondent,persona,confidence,runner_up`` (personas/assignments.csv)."""
         path = Path(path)
@@ -659,6 +688,43 @@ class PersonaResult:
         return (f"<p><b>Persona's</b> ({html.escape(self.method)}, k = {self.k}, "
                 f"stabiliteit {stab})</p><table><tr><th>persona</th><th>n</th>"
                 f"<th>respondenten</th></tr>{rows}</table>")
+
+
+# --- the assignments file: written by the toolkit, or decided by the researcher ------------
+
+ASSIGNMENTS_FILE = Path("personas") / "assignments.csv"
+_WRITTEN_HASH = Path(".klantreis") / "assignments.sha256"
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def edited_assignments(study) -> dict[str, str] | None:
+    """The researcher's own ``personas/assignments.csv`` when she edited (or wrote) it: the
+    file differs from what the toolkit last wrote there. ``None`` when the toolkit's file
+    is untouched or there is none."""
+    path = study.root / ASSIGNMENTS_FILE
+    if not path.exists():
+        return None
+    marker = study.root / _WRITTEN_HASH
+    if marker.exists() and marker.read_text(encoding="utf-8").strip() == _sha256(path):
+        return None
+    from .journeys import read_assignments
+    return read_assignments(path)
+
+
+def write_assignments(study, result: "PersonaResult") -> Path | None:
+    """Write ``personas/assignments.csv`` unless the researcher edited it (her decisions are
+    never overwritten; delete the file to go back to the model's assignment)."""
+    if edited_assignments(study) is not None:
+        return None
+    path = result.to_csv(study.root / ASSIGNMENTS_FILE)
+    marker = study.root / _WRITTEN_HASH
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(_sha256(path), encoding="utf-8")
+    return path
 
 
 def _slug(name: str) -> str:

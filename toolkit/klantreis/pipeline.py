@@ -56,6 +56,7 @@ class RunContext:
     figures: dict[str, Path] = field(default_factory=dict)   # "heartbeat:<id>" -> PNG, ...
     outputs: dict[str, list[Path]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    extra_keys: dict[str, str] = field(default_factory=dict)  # stage -> what else it read
 
 
 def hash_files(root: Path, patterns: list[str]) -> str:
@@ -128,6 +129,7 @@ class Pipeline:
             key = hash_files(self.study.root, stage.inputs)
             if stage.depends_on_codings:
                 key += digest_codings(ctx.codings) + ctx.codings_source
+            key += ctx.extra_keys.get(stage.name, "")
             key = hashlib.sha256((upstream + key).encode()).hexdigest()
             previous = manifest.get(stage.name, {})
             old_outputs = [self.study.root / p for p in previous.get("outputs", [])]
@@ -210,9 +212,17 @@ def _axial_figures(ctx: RunContext, paths: list[Path]) -> dict[str, Path]:
 
 
 def _personas_compute(ctx: RunContext) -> None:
-    from .personas import find_personas
+    from .personas import edited_assignments, find_personas
     ctx.personas = find_personas(ctx.transcripts, ctx.codings, ctx.study.codebook,
                                  ctx.attributes, ctx.study.personas or None)
+    own = edited_assignments(ctx.study)
+    if own is not None:
+        # the researcher decided; the model's choice stays visible as the runner-up
+        moved = ctx.personas.reassign(own)
+        ctx.extra_keys["personas"] = json.dumps(sorted(own.items()))
+        say(f"  personas/assignments.csv is door de onderzoekers aangepast en wordt gebruikt "
+            f"({len(moved)} respondent(en) anders dan het model); verwijder het bestand om "
+            f"de toewijzing van het model terug te krijgen")
     say("  " + ctx.personas.summary().replace("\n", "\n  "))
 
 
