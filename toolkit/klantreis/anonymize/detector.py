@@ -15,9 +15,14 @@ from typing import Iterable, Sequence
 from .base import (ADRES, INSTELLING, LEEFTIJD, PERSOON, PLACEHOLDER_RE, PLAATS,
                    AnonymizationSettings, Detection)
 from .lexicon import Lexicon, StudyLists, fold
-from .names import INTERFIX, WORD_RE, NameFinder, Tok, tokenize
+from .names import INTERFIX, ORG_AFTER, ORG_TYPES, TITLES, WORD_RE, NameFinder, Tok, tokenize
 from .patterns import find_addresses, find_ages, find_identifiers
 
+_LANGUAGE_CUE = re.compile(r"\b(?:spreek|spreekt|spreken|sprak|praat|praten|praatte|taal|talen|les|"
+                           r"lessen|cursus|leren|leer|leert|geleerd|versta|verstaat|verstaan|"
+                           r"schrijf|schrijft|lezen|lees|vertaal\w*|tolk|in het|half|beetje|goed|"
+                           r"slecht|vloeiend)[ \t]+$", re.I)
+_PLACE_CUE = re.compile(r"\b(?:in|uit|naar|van|over|rond|door|via)[ \t]+$", re.I)
 _BRACKETED = re.compile(r"\[[^\]\n]{1,60}\]")
 # Sources whose detections are trusted enough to teach the rest of the run a name.
 _TEACHING = ("caps", "deny", "lower-name", "deduce:persoon", "deduce:patient", "label")
@@ -46,8 +51,59 @@ def _phrase_regex(phrases: Iterable[str], case_sensitive_short: bool = True) -> 
     return re.compile(r"(?<![\w])(?:" + "|".join(parts) + r")(?![\w])")
 
 
-def _spans(rx: re.Pattern | None, text: str) -> list[tuple[int, int]]:
-    return [m.span() for m in rx.finditer(text)] if rx is not None else []
+class PhraseIndex:
+    """Whole-phrase matching like ``_phrase_regex`` but indexed by the first word, so a
+    list of hundreds of phrases costs one dictionary look-up per word of the text (one
+    big alternation regex is slow in Python's ``re``)."""
+
+    _WORD = re.compile(r"\w+")
+
+    def __init__(self, phrases: Iterable[str], case_sensitive_short: bool = True):
+        self._by_first: dict[str, list[re.Pattern]] = {}
+        seen = set()
+        for p in sorted({" ".join(p.split()) for p in phrases if p and p.strip()},
+                        key=len, reverse=True):
+            m = self._WORD.search(p)
+            if m is None or p in seen:
+                continue
+            seen.add(p)
+            body = r"[ \t]+".join(re.escape(w) for w in p.split(" "))
+            strict = case_sensitive_short and p.isupper() and len(p) <= 4
+            rx = re.compile(r"(?<![\w])" + body + r"(?![\w])", 0 if strict else re.I)
+            # the phrase may start with punctuation ("'t Kikkertje"): index its first word
+            self._by_first.setdefault(m.group(0).casefold(), []).append((m.start(), rx))
+
+    def __bool__(self) -> bool:
+        return bool(self._by_first)
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        out: list[tuple[int, int]] = []
+        end = -1
+        index = self._by_first
+        for w in self._WORD.finditer(text):
+            cands = index.get(w.group(0).casefold())
+            if not cands:
+                continue
+            best = None
+            for offset, rx in cands:
+                start = w.start() - offset
+                if start < 0 or start < end:
+                    continue
+                m = rx.match(text, start)
+                if m is not None and (best is None or m.end() > best[1]):
+                    best = (start, m.end())
+            if best is not None:
+                out.append(best)
+                end = best[1]
+        return out
+
+
+def _spans(rx, text: str) -> list[tuple[int, int]]:
+    if rx is None:
+        return []
+    if isinstance(rx, PhraseIndex):
+        return rx.spans(text)
+    return [m.span() for m in rx.finditer(text)]
 
 
 def _subtract(d: Detection, spans: Sequence[tuple[int, int]], text: str) -> list[Detection]:
@@ -77,7 +133,47 @@ def _subtract(d: Detection, spans: Sequence[tuple[int, int]], text: str) -> list
             words = text[a:b].split()
             if all(fold(w) in INTERFIX for w in words):
                 continue
+            # and particles left hanging at the end ("Willemsen van het" + keep phrase)
+            while len(words) > 1 and fold(words[-1]) in INTERFIX:
+                b = a + len(text[a:b].rstrip()) - len(words[-1])    # drop the last word
+                b = a + len(text[a:b].rstrip())                     # and the space before
+                words.pop()
             out.append(Detection(a, b, d.label, text[a:b], d.source))
+    return out
+
+
+_PIECE_RE = re.compile(r"\S+")
+
+
+def _trim_person(d: Detection, text: str) -> list[Detection]:
+    """deduce's person spans run on over particles and sentence ends ("Mevrouw Willemsen
+    van het", "Thijs op de Montessorischool", "Anouk. Anouk de"): cut them at a full stop
+    and at lower-case words that are no name particle, and drop titles and particles at
+    the edges. Other labels pass unchanged."""
+    if d.label != PERSOON or not d.source.startswith("deduce"):
+        return [d]
+    pieces: list[list[tuple[int, int, str]]] = [[]]
+    for m in _PIECE_RE.finditer(d.text):
+        word = m.group(0)
+        core = word.strip(".,;:!?")
+        key = fold(core)
+        if word[:1].islower() and key not in INTERFIX and not re.fullmatch(r"[a-z]\.?", word):
+            pieces.append([])           # "op", "zegt": not part of a name
+            continue
+        pieces[-1].append((d.start + m.start(), d.start + m.start() + len(word.rstrip(".,;:!?")),
+                           key))
+        if word.endswith((".", "!", "?")) and len(core) > 2 and key not in TITLES:
+            pieces.append([])           # "Anouk." ends a sentence
+    out = []
+    for words in pieces:
+        while words and (words[0][2] in TITLES or words[0][2] in INTERFIX and len(words) > 1
+                         and not text[words[0][0]:words[0][0] + 1].isupper()):
+            words = words[1:]
+        while words and (words[-1][2] in INTERFIX or words[-1][2] in TITLES):
+            words = words[:-1]
+        if words:
+            s, e = words[0][0], words[-1][1]
+            out.append(Detection(s, e, d.label, text[s:e], d.source))
     return out
 
 
@@ -158,12 +254,16 @@ class Detector:
             engine = shared_engine()
         self.engine = engine if self.settings.use_deduce else None
         keep = list(self.lex.keep) + list(self.lists.keep) + list(extra_keep)
+        # the study's own keep entries and allowed names are meant literally
+        self._study_keep = {fold(k) for k in list(self.lists.keep) + list(extra_keep)}
+        # country names written with their accents ("Israël", not the name "Israel")
+        self._exact_countries = {c for c in self.lex.country_phrases if not c.isascii()}
         if self.settings.keep_shelter_organisations:
             keep += self.lex.shelters
         if self.settings.keep_countries:
             keep += self.lex.country_phrases
-        self._keep_rx = _phrase_regex(keep)
-        self._soft_rx = _phrase_regex(self.lex.organisations)
+        self._keep_rx = PhraseIndex(keep)
+        self._soft_rx = PhraseIndex(self.lex.organisations)
         self._deny_rx = {}
         for entry in self.lists.deny:
             self._deny_rx.setdefault(entry.label, []).append(entry.text)
@@ -182,7 +282,7 @@ class Detector:
     def _scan(self, text: str) -> _Scan:
         placeholders = [m.span() for m in PLACEHOLDER_RE.finditer(text)]
         bracketed = [m.span() for m in _BRACKETED.finditer(text)]
-        keep_spans = _spans(self._keep_rx, text)
+        keep_spans = [sp for sp in _spans(self._keep_rx, text) if self._keep_applies(text, sp)]
         soft = [sp for sp in _spans(self._soft_rx, text) if self._soft_applies(text, sp)]
         toks = tokenize(text, placeholders + bracketed + keep_spans + soft)
         scan = _Scan(text, toks, keep_spans=keep_spans)
@@ -194,7 +294,8 @@ class Detector:
         found += self.finder.find(text, toks)
         found += self._listed(text, soft)
         if self.engine is not None:
-            found += [d for d in self.engine.find(text) if self._plausible_deduce(d, toks)]
+            found += [piece for d in self.engine.find(text) for piece in _trim_person(d, text)
+                      if self._plausible_deduce(piece, toks)]
         # keep phrases win over names (not over deny entries, identifiers or employers)
         fixed = {"deny", "shelter", "employer"}
         protected = sorted(placeholders + bracketed)
@@ -227,6 +328,47 @@ class Detector:
                 out.append(Detection(s, e, INSTELLING, text[s:e], "employer"))
         return out
 
+    def _keep_applies(self, text: str, span: tuple[int, int]) -> bool:
+        """A keep word that is also a name ("Frans" the language or the man, "Pool" the
+        nationality or the surname) stays only where it cannot be part of a name: a first
+        name needs a language cue before it ("spreekt Frans"); a surname may not stand
+        next to another capitalised word ("Jan Pool")."""
+        s, e = span
+        word = text[s:e]
+        if word[:1].isupper() and fold(word) in ORG_TYPES and \
+                re.match(r" (?:[A-Z]|'[tT] )", text[e:e + 4]) and \
+                fold(word) not in self._study_keep:
+            return False    # "Kinderopvang Het Zonnetje", "Thuiszorg Friesland Zuid"
+        if fold(word) in ORG_AFTER and fold(word) not in self._study_keep:
+            prev = re.search(r"([^\W\d_][\w'’-]*)[ \t]$", text[max(0, s - 40):s])
+            if prev and prev.group(1)[:1].isupper() and \
+                    fold(prev.group(1)) not in self.lex.stop and \
+                    not re.search(r"(?:^|[.!?:]\s+)$", text[max(0, s - 41):s - len(prev.group(0))]):
+                return False    # "Isala ziekenhuis": the type word is part of the name
+        if " " in word.strip() or not word[:1].isupper():
+            return True
+        key = fold(word)
+        lex = self.lex
+        if key in lex.countries and (word in self._exact_countries or
+                                     _PLACE_CUE.search(text[max(0, s - 12):s])):
+            return True     # "in Israël", "Israël" as written in the country list
+        if key in lex.first_names and key not in self._study_keep:
+            before = text[max(0, s - 30):s]
+            return bool(_LANGUAGE_CUE.search(before))
+        if key in lex.surnames and key not in self._study_keep:
+            prev = re.search(r"([^\W\d_][\w'’-]*)[ \t]+$", text[max(0, s - 30):s])
+            nxt = re.match(r"[ \t]+([^\W\d_][\w'’-]*)", text[e:e + 30])
+            for m in (prev, nxt):
+                if m is None:
+                    continue
+                w = m.group(1)
+                if w[:1].isupper() and (fold(w) in lex.first_names or fold(w) in lex.surnames
+                                        or not lex.is_word(fold(w))):
+                    return False
+                if fold(w) in INTERFIX and m is prev:
+                    return False    # "van Turk"
+        return True
+
     def _soft_applies(self, text: str, span: tuple[int, int]) -> bool:
         """A shop name that is also a person's name ("Dirk") only counts as the shop
         with an article in front ("bij de Dirk")."""
@@ -247,12 +389,17 @@ class Detector:
         if not words:
             return False
         if d.label == ADRES and not re.search(r"\d", d.text):
-            return len(words) > 1 or not self.lex.is_word(words[0])
+            named = [w for w in words if w not in INTERFIX]     # "de wijk" is no street
+            return len(named) > 1 or bool(named) and not self.lex.is_word(named[0])
         content = [w for w in words if w not in INTERFIX]
         if content and all(w in self.lex.common for w in content):
             return False
         if d.text[:1].islower() and all(self.lex.is_word(w) for w in content):
             return False
+        if all(w in TITLES for w in content):
+            return False        # "dr" alone: the name after it is ours to find
+        if d.label == PERSOON and content and content[-1] in self.lex.stop:
+            return False        # "A. Daarna": an initial before a function word
         if len(content) == 1 and d.label == PERSOON:
             # sentence-initial single word: same rule as our own finder
             tok = next((t for t in toks if t.start == d.start), None)
@@ -284,11 +431,25 @@ class Detector:
             for d in scan.found:
                 if d.label != PERSOON or not d.source.startswith(_TEACHING):
                     continue
-                for w in WORD_RE.findall(d.text):
+                words = WORD_RE.findall(d.text)
+                caps = [w for w in words if w[:1].isupper()]
+                for w in words:
                     k = fold(w)
-                    if len(k) >= 3 and k not in INTERFIX and k not in lex.common and \
-                            k not in lex.places and k not in lex.countries:
-                        known.add(k)
+                    # the last of two or more capitalised words is a surname position
+                    multi = len(caps) >= 2 and w == caps[-1] and k not in lex.stop
+                    if len(k) < 3 or k in INTERFIX or k in lex.places or k in lex.countries:
+                        continue
+                    if k in lex.common and d.source != "caps-cue":
+                        continue
+                    # an ordinary word that happened to be capitalised ("Volgens",
+                    # "Nieuwe") teaches nothing; a name-list word or a non-word does
+                    # ("Ehud Barak" teaches "Barak": a full name is good evidence)
+                    if not multi and d.source != "caps-cue" and lex.is_word(k) and \
+                            k not in lex.first_names and \
+                            k not in lex.surnames and k not in lex.interfix_surnames and \
+                            lex.diminutive_base(k) is None:
+                        continue
+                    known.add(k)
         return known
 
     def _propagate(self, scan: _Scan, known: set[str]) -> list[Detection]:

@@ -104,7 +104,7 @@ class DeduceEngine:
             label = _map_tag(ann.tag)
             if label is None:
                 continue
-            out.append(Detection(ann.start_char, ann.end_char, label, ann.text,
+            out.append(Detection(int(ann.start_char), int(ann.end_char), label, str(ann.text),
                                  f"deduce:{ann.tag}"))
         return out
 

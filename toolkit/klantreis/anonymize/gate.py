@@ -124,7 +124,21 @@ def make_detector(study=None, settings: AnonymizationSettings | None = None,
     if use_deduce is not None:
         settings = AnonymizationSettings(**{**settings.__dict__, "use_deduce": use_deduce})
     lists = StudyLists.load(Path(root)) if root is not None else StudyLists()
-    return Detector(settings=settings, lists=lists, extra_keep=list(allow_names))
+    allow_names = tuple(allow_names)
+    # the report checks text more than once per run: reuse a detector while the study's
+    # lists and settings are unchanged
+    key = (tuple(sorted(settings.__dict__.items())), tuple(lists.keep),
+           tuple((d.text, d.label) for d in lists.deny), allow_names)
+    cached = _DETECTORS.get(key)
+    if cached is None:
+        cached = Detector(settings=settings, lists=lists, extra_keep=list(allow_names))
+        if len(_DETECTORS) > 8:
+            _DETECTORS.clear()
+        _DETECTORS[key] = cached
+    return cached
+
+
+_DETECTORS: dict = {}
 
 
 def _study_settings(study) -> AnonymizationSettings:
@@ -134,7 +148,7 @@ def _study_settings(study) -> AnonymizationSettings:
     if cfg is not None:
         return AnonymizationSettings.from_mapping(cfg.anonymization, Path(study.root) / "study.yaml")
     from .runner import study_settings
-    return study_settings(Path(study))
+    return study_settings(Path(getattr(study, "root", study)))
 
 
 def study_allowed_names(study) -> list[str]:

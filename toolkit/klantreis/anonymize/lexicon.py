@@ -3,10 +3,15 @@
 Sources, all offline:
 * deduce's own lookup lists (first names, surnames, Dutch place names, interfixes, its
   common-word and stop-word whitelists), read from the installed package;
-* the lists bundled in ``klantreis/data/anonymize/`` (keep, shelters, countries, extra
-  first names, neighbourhoods and cities abroad, shops and employers, spoken Dutch words);
-* the Dutch lemma tables of ``spacy-lookups-data`` as a large vocabulary of ordinary words
-  (used only to decide whether a capitalised word at the start of a sentence is a name);
+* the lists bundled in ``klantreis/data/anonymize/`` (keep, shelters, countries with
+  nationality adjectives, inhabitants and languages, extra first names, neighbourhoods and
+  cities abroad, shops and employers, spoken Dutch words in common_words.txt, and in
+  dutch_words.txt the adverbs, conjunctions and particles spaCy's tables lack);
+* the Dutch lemma tables of ``spacy-lookups-data`` (lookup, index and the irregular forms)
+  and spaCy's Dutch stop words as a large vocabulary of ordinary words, plus the generated
+  pronominal adverbs ("erin", "daarmee"). The vocabulary only decides whether a word at the
+  start of a sentence or in lower case is a name; a capitalised word in mid-sentence is a
+  name unless ``common`` (or a keep phrase) says otherwise;
 * the study's ``anonymization/keep.txt`` and ``deny.txt`` (see ``StudyLists``).
 
 Everything is folded to lower case without accents for lookup (``fold``).
@@ -24,8 +29,11 @@ from pathlib import Path
 from ..errors import InputError
 
 
+@lru_cache(maxsize=262_144)
 def fold(text: str) -> str:
     """Lower case without accents and with single spaces: the key for every lookup."""
+    if text.isascii():
+        return " ".join(text.lower().split())
     text = unicodedata.normalize("NFKD", text.replace("’", "'"))
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return " ".join(text.casefold().split())
@@ -55,11 +63,13 @@ def read_list(path: Path, split_words: bool = False) -> list[str]:
 
 
 def _deduce_lookup_dir() -> Path | None:
-    try:
-        import deduce  # noqa: F401  (only its data folder is needed here)
-    except ImportError:  # pragma: no cover - deduce is a dependency
+    # Only deduce's data folder is needed: find it without importing deduce, whose import
+    # switches the root logger to DEBUG on stdout (engine.py undoes that where it loads it).
+    import importlib.util
+    spec = importlib.util.find_spec("deduce")
+    if spec is None or not spec.origin:  # pragma: no cover - deduce is a dependency
         return None
-    base = Path(deduce.__file__).parent / "data" / "lookup"
+    base = Path(spec.origin).parent / "data" / "lookup"
     return base if base.is_dir() else None
 
 
@@ -94,9 +104,32 @@ def _spacy_vocab() -> set[str]:
         with gzip.open(base / "nl_lemma_index.json.gz", "rt", encoding="utf-8") as fh:
             for forms in json.load(fh).values():
                 words.update(forms)
+        # the irregular forms per part of speech (adverbs such as "d'rin" -> "erin")
+        with gzip.open(base / "nl_lemma_exc.json.gz", "rt", encoding="utf-8") as fh:
+            for table in json.load(fh).values():
+                for form, lemmas in table.items():
+                    words.add(form)
+                    words.update(lemmas)
     except (OSError, ValueError):  # pragma: no cover - broken install: fall back to lists
         return set()
+    try:
+        from spacy.lang.nl.stop_words import STOP_WORDS
+        words.update(STOP_WORDS)
+    except ImportError:  # pragma: no cover
+        pass
     return {fold(w) for w in words}
+
+
+# Pronominal adverbs: er/daar/hier/waar + preposition ("erin", "daarmee", "waarover").
+_PRONOMINAL_HEADS = ("er", "daar", "hier", "waar")
+_PRONOMINAL_TAILS = ("aan", "achter", "af", "bij", "binnen", "boven", "buiten", "door", "heen",
+                     "in", "langs", "mee", "na", "naar", "naast", "om", "omheen", "onder",
+                     "op", "over", "tegen", "tegenaan", "toe", "tussen", "uit", "van",
+                     "vandaan", "voor", "zonder", "onderdoor", "overheen", "tegenover")
+
+
+def pronominal_adverbs() -> set[str]:
+    return {h + t for h in _PRONOMINAL_HEADS for t in _PRONOMINAL_TAILS}
 
 
 @dataclass
@@ -111,6 +144,7 @@ class Lexicon:
     country_phrases: list[str] = field(default_factory=list)  # as written (for keep matching)
     common: set[str] = field(default_factory=set)              # never a name at sentence start
     vocab: set[str] = field(default_factory=set)               # any ordinary Dutch word form
+    stop: set[str] = field(default_factory=set)                # function words (never a surname)
     keep: list[str] = field(default_factory=list)              # phrases as written
     shelters: list[str] = field(default_factory=list)
     organisations: list[str] = field(default_factory=list)     # shops/employers (soft keep)
@@ -250,7 +284,18 @@ def _load_lexicon() -> Lexicon:
     common |= {fold(w) for w in _deduce_items(deduce_dir, "whitelist/lst_stop_word")}
     common |= {fold(w) for w in _deduce_items(deduce_dir, "whitelist/lst_common_word")}
     lex.common = common
+    lex.stop = {fold(w) for w in _deduce_items(deduce_dir, "whitelist/lst_stop_word")}
+    try:
+        from spacy.lang.nl.stop_words import STOP_WORDS
+        lex.stop |= {fold(w) for w in STOP_WORDS}
+    except ImportError:  # pragma: no cover
+        pass
     lex.vocab = _spacy_vocab()
+    # adverbs, conjunctions and spoken forms spaCy's tables lack: ordinary words at the
+    # start of a sentence or in lower case, but (unlike ``common``) still a name when
+    # capitalised in mid-sentence ("dit komt erin" / "met Erin")
+    lex.vocab |= {fold(w) for w in read_list(here / "dutch_words.txt", split_words=True)}
+    lex.vocab |= pronominal_adverbs()
     first = {fold(w) for w in _deduce_items(deduce_dir, "names/lst_first_name")}
     first |= {fold(w) for w in read_list(here / "first_names.txt", split_words=True)}
     surnames = {fold(w) for w in _deduce_items(deduce_dir, "names/lst_surname")}

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .base import INSTELLING, PERSOON, PLAATS, Detection
+from .base import ADRES, INSTELLING, PERSOON, PLAATS, Detection
 from .lexicon import Lexicon, fold
 
 WORD_RE = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
@@ -52,7 +52,48 @@ ORG_MARKERS = {"stichting", "bv", "b.v", "nv", "groep", "holding", "school", "ba
                "kliniek", "centrum", "vereniging", "club", "kerk", "moskee", "bakkerij",
                "kapsalon", "restaurant", "schoonmaak", "zorg", "kids", "kindcentrum",
                "kinderdagverblijven", "peuterspeelzaal", "opvang", "montessori", "daltonschool",
+               "hotel", "thuiszorg", "zorggroep", "buurtcentrum", "wijkcentrum", "kdv", "bso",
+               # companies, institutions, media
+               "zaken", "commissie", "raad", "ministerie", "dienst", "partij", "bank",
+               "airlines", "airways", "air", "international", "internationaal", "group",
+               "media", "news", "pharma", "telecom", "motors", "records", "consulting",
+               "services", "systems", "fund", "museum", "theater", "schouwburg", "festival",
+               "universiteit", "instituut", "krant", "omroep", "radio", "tv", "fm", "company",
+               "corporation", "inc", "ltd", "gmbh", "sa", "nv", "verzekeringen", "bouw",
                "jenaplanschool", "vrije", "islamitische", "christelijke", "katholieke"}
+# Type words in front of a name ("OBS De Tweemaster", "KDV Het Boefje", "ROC Mondriaan",
+# "Hotel De Zeemeeuw") and legal forms after it ("Flexwerk Polska BV", "Van Dalen & Zonen").
+ORG_TYPES = {"obs", "cbs", "rkbs", "pcbs", "sbo", "ikc", "kdv", "bso", "roc", "mbo", "hbo", "vmbo",
+             "hotel", "restaurant", "café", "cafe", "kinderopvang", "thuiszorg", "kindcentrum",
+             "basisschool", "school", "stichting", "zorggroep", "bakkerij", "kapsalon", "garage",
+             "transportbedrijf", "schoonmaakbedrijf", "uitzendbureau", "buurtcentrum",
+             "wijkcentrum", "sportschool", "huisartsenpraktijk", "tandartspraktijk",
+             "peuterspeelzaal", "kinderdagverblijf", "gastouderbureau", "hogeschool", "garage",
+             "apotheek", "drogisterij", "supermarkt", "kinderdagopvang", "tandarts", "kliniek",
+             "montessorischool", "daltonschool", "jenaplanschool", "praktijk", "bedrijf"}
+LEGAL_FORMS = {"bv", "b.v", "nv", "n.v", "vof", "v.o.f", "holding", "zonen", "zn", "co", "cv",
+               "groep", "group", "partners",
+               # a region after the name: "Thuiszorg Friesland Zuid"
+               "noord", "zuid", "oost", "west", "midden", "noordoost", "noordwest", "zuidoost",
+               "zuidwest"}
+_STREET_ENDINGS = ("straat", "laan", "weg", "plein", "gracht", "kade", "singel", "dreef",
+                   "steeg", "dijk", "plantsoen", "boulevard", "allee")
+# Header words before a colon that are no speaker's name ("IBAN: ...", "BSN: ...").
+_HEADER_WORDS = {"iban", "bsn", "tel", "telefoon", "adres", "naam", "mail", "email", "e-mail",
+                 "datum", "nr", "nummer", "kenteken", "postcode", "url", "web", "www", "id",
+                 "ref", "mob", "mobiel", "gsm", "fax", "woonplaats", "geboortedatum", "leeftijd",
+                 "locatie", "duur", "tijd", "plaats", "onderwerp", "aanwezig", "opname"}
+_BARE_PLACE_CUES = {"in", "uit", "naar", "vanuit", "gemeente", "richting"}   # not "te" (te keren)
+_SCHOOLISH = {"school", "basisschool", "kinderdagverblijf", "kdv", "bso", "peuterspeelzaal",
+              "kinderopvang", "creche", "crèche", "obs", "kindcentrum", "buitenschoolse",
+              "peuteropvang", "gastouderbureau", "schooltje", "daltonschool", "montessorischool"}
+_ORG_ENDINGS = ("school", "college", "lyceum", "academie", "kliniek", "praktijk", "centrum",
+                "opvang", "bedrijf", "bureau", "vereniging", "stichting")
+# Type words after a name that make it an organisation ("Isala ziekenhuis").
+ORG_AFTER = {"ziekenhuis", "gasthuis", "hospitaal", "kliniek", "revalidatiecentrum",
+             "ziekenhuizen", "zorggroep", "college", "lyceum", "basisschool", "school",
+             "kinderopvang", "kinderdagverblijf", "bso", "kdv", "bv", "b.v", "nv"}
+_LEGAL_STRICT = {"bv", "b.v", "nv", "n.v", "vof", "v.o.f", "holding", "zonen", "zn"}
 PLACE_SUFFIXES = ("wijk", "buurt", "kwartier", "polder", "dorp")
 ADJ_SUFFIXES = ("se", "sche", "ische", "aanse", "iaanse", "ese")
 
@@ -68,8 +109,23 @@ WEAK_CUES = {"mevrouw", "meneer", "juf", "juffrouw", "meester", "tante", "oom", 
              "stiefvader", "zwager", "schoonzus", "baas", "chef", "bewindvoerder", "kind",
              "kindje", "jongste", "oudste", "baby", "mama", "papa", "ex-schoonmoeder"}
 
+# Titles and forms of address: the capitalised word after one is a name even when it is
+# also an ordinary word ("dokter Visser", "dr. Veer", "mevrouw De Boer").
+TITLES = {"dr", "drs", "mr", "ir", "ing", "prof", "professor", "dokter", "mevrouw", "meneer",
+          "mevr", "mw", "mvr", "dhr", "juf", "juffrouw", "meester", "zuster", "pastoor", "imam",
+          "pater", "dominee", "ds", "burgemeester", "wethouder", "rechter", "advocaat",
+          "advocate", "notaris", "agent", "agente", "inspecteur", "tante", "oom", "opa", "oma"}
+_ABBREV_TITLES = {"dr", "drs", "mr", "ir", "ing", "prof", "mevr", "mw", "mvr", "dhr", "ds"}
+# Ordinary nouns with these endings are no names when no name list knows them
+# ("Reportage", "Verveling", "Borstvoeding"), even when capitalised in mid-sentence.
+NOUN_SUFFIXES = ("ing", "ingen", "heid", "heden", "schap", "isme", "tie", "ties", "teit",
+                 "iteit", "age", "ment", "menten", "nis", "sel", "dom", "erij", "arij")
 _BOUNDARY = set(".!?:;…]")
-_OPENERS = set(" \t\"'“‘(«-–—*_")
+_WITH_INITIALS_RE = re.compile(
+    r"(?<![\w.])((?:(?:[A-Z]|Ph|Th|Ch|Chr|Joh|Jac|Wm|Fr|Dr|Drs|Mr|Ir|Prof)\.[ \t]?){1,6}[ \t]?)"
+    r"((?:(?:van|de|der|den|ter|ten|v\.d\.|vd|Van|De|Ter|Ten)[ \t]+){0,3}[A-Z][a-z][\w'’-]*)")
+_INITIALS_RE = re.compile(r"^[ \t]*\(?[ \t]*((?=(?:[a-z]*[A-Z]){2})[A-Za-z]{2,5})[ \t]*\)?[ \t]*$", re.M)
+_OPENERS = set(" \t\"'“‘(«-–—*_#>•")
 _LABEL_RE = re.compile(
     r"^[ \t]*(?:[\[(]?\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?[\])]?[ \t]*)?"
     r"((?:[^\W\d_][\w'’-]*)(?:[ \t]+(?:[^\W\d_][\w'’-]*|\d{1,2})){0,3})"
@@ -107,10 +163,13 @@ def tokenize(text: str, blocked: list[tuple[int, int]] = ()) -> list[Tok]:
         s, e = m.span()
         word = m.group(0)
         # sentence start: look back over spaces and opening quotes
+        # (a tab separates table cells and speaker columns: a new cell starts a sentence)
         j = s - 1
+        tab = False
         while j >= 0 and text[j] in _OPENERS:
+            tab = tab or text[j] == "\t"
             j -= 1
-        initial = j < 0 or text[j] == "\n" or text[j] in _BOUNDARY
+        initial = tab or j < 0 or text[j] == "\n" or text[j] in _BOUNDARY
         while bi < len(blocked) and blocked[bi][1] <= s:
             bi += 1
         is_blocked = bi < len(blocked) and blocked[bi][0] < e
@@ -131,6 +190,7 @@ class NameFinder:
         self.lex = lexicon
         self.keep_countries = keep_countries
         self.known_names = known_names or set()   # folded tokens of names seen elsewhere
+        self._forced_idx: set[int] = set()
 
     # --- token tests -----------------------------------------------------------------
     def _candidate(self, t: Tok, nxt: Tok | None = None) -> bool:
@@ -147,7 +207,60 @@ class NameFinder:
             return len(t.text) >= 3 and (t.key in self.lex.first_names or t.label)
         if t.key in self.lex.common:
             return False
+        if "-" in t.text:
+            # "FM-radio", "T-shirt", "IT-bedrijf": an acronym or letter before a word
+            head, _, tail = t.text.rpartition("-")
+            first = head.split("-")[0]
+            if (first.isupper() or len(first) == 1) and tail.islower() and \
+                    self.lex.is_word(fold(tail)):
+                return False
+        k = t.key
+        if k.endswith(NOUN_SUFFIXES) and len(k) >= 6 and self.lex.is_word(k) and \
+                not self._name_listed(k):
+            return False
         return True
+
+    def _name_listed(self, k: str) -> bool:
+        lex = self.lex
+        return (k in lex.first_names or k in lex.surnames or k in lex.interfix_surnames or
+                k in lex.places or k in self.known_names or lex.diminutive_base(k) is not None)
+
+    def _forced(self, text: str, toks: list[Tok]) -> set[int]:
+        """Capitalised words that are names by their context alone: after a title
+        ("dokter Visser", "dr. Veer") and after "van der"/"van den" ("Van der Voort")."""
+        out: set[int] = set()
+        for i, t in enumerate(toks):
+            if not t.cap or t.blocked or t.upper or i == 0 or len(t.key) < 2:
+                continue
+            p = toks[i - 1]
+            gap = text[p.end:t.start]
+            if p.key in TITLES and not p.blocked and t.key not in ARTICLES and \
+                    t.key not in INTERFIX:
+                # "dr. Veer" (an abbreviation: any word); "dokter Visser" (no full stop
+                # in between, and no ordinary function word after it)
+                if (p.key in _ABBREV_TITLES and gap in (" ", ". ", ".")) or \
+                        (gap == " " and t.key not in self.lex.common):
+                    out.add(i)
+                    continue
+            if (p.key in WEAK_CUES or p.key in STRONG_CUES) and gap in (" ", ", ") and \
+                    not p.blocked and t.key not in self.lex.stop and t.key not in ARTICLES \
+                    and t.key not in INTERFIX and not t.initial:
+                out.add(i)      # "mijn oudste, Storm,": a name even when also a word
+                continue
+            # "mevr. Van Wijk", "meneer van den Berg": a title, particles, then the name
+            j = i - 1
+            while j >= 0 and toks[j].key in INTERFIX and i - j <= 3 and \
+                    text[toks[j].end:toks[j + 1].start] == " ":
+                j -= 1
+            if j < i - 1 and j >= 0 and toks[j].key in TITLES and not toks[j].blocked and \
+                    text[toks[j].end:toks[j + 1].start] in (" ", ". ", "."):
+                out.add(i)
+                out.update(k for k in range(j + 1, i) if toks[k].cap)
+                continue
+            if i >= 2 and gap == " " and p.key in ("der", "den") and \
+                    toks[i - 2].key in ("van", "vd") and text[toks[i - 2].end:p.start] == " ":
+                out.add(i)
+        return out
 
     def _initial_is_name(self, t: Tok) -> bool:
         """A capitalised word at the start of a sentence: a name only on good evidence."""
@@ -170,10 +283,40 @@ class NameFinder:
         cur: list[int] = []
         i = 0
         n = len(toks)
+        forced = self._forced(text, toks)
+        self._forced_idx = forced
+        # a capitalised "Van"/"Ter" that starts "Van der Voort"
+        for f in list(forced):
+            j = f - 1
+            while j >= 0 and toks[j].key in INTERFIX and not toks[j].cap and f - j <= 2:
+                j -= 1
+            if j >= 0 and j < f - 1 and toks[j].cap and toks[j].key in INTERFIX:
+                forced.add(j)
+
+        def candidate(k: int, nxt_tok) -> bool:
+            return k in forced or self._candidate(toks[k], nxt_tok)
+
         while i < n:
             t = toks[i]
             nxt = toks[i + 1] if i + 1 < n and self._joined(text, t, toks[i + 1]) else None
-            if self._candidate(t, nxt):
+            if t.cap and i > 0 and text[max(0, t.start - 3):t.start] in ("'s ", "’s ") and \
+                    self.lex.is_word(t.key):
+                nxt = None      # "'s Avonds", "'s Namiddags"
+                if cur:
+                    runs.append(cur)
+                    cur = []
+                i += 1
+                continue
+            after_first = cur and toks[cur[-1]].key in self.lex.first_names and \
+                toks[cur[-1]].cap and text[toks[cur[-1]].end:t.start] == " "
+            if after_first and t.cap and not t.upper and not t.blocked and \
+                    t.key not in self.lex.stop:
+                forced.add(i)       # "Andras Veer", "Fatima Bloem": a surname after a first name
+            elif after_first and t.cap and t.key in INTERFIX and i + 1 < n and \
+                    toks[i + 1].cap and not toks[i + 1].blocked and \
+                    text[t.end:toks[i + 1].start] == " " and toks[i + 1].key not in self.lex.stop:
+                forced.update((i, i + 1))   # "Herman De Prins", "Jan Van Dijk"
+            if candidate(i, nxt):
                 if cur and self._joined(text, toks[cur[-1]], t):
                     cur.append(i)
                 else:
@@ -187,7 +330,7 @@ class NameFinder:
                 j = i
                 while j < n and toks[j].key in INTERFIX and not toks[j].cap and j - i < 3:
                     j += 1
-                if j < n and self._candidate(toks[j]) and all(
+                if j < n and candidate(j, None) and all(
                         self._joined(text, toks[k - 1] if k > i else toks[cur[-1]], toks[k])
                         for k in range(i, j + 1)):
                     cur.extend(range(i, j + 1))
@@ -223,14 +366,20 @@ class NameFinder:
         prev = self._prev_words(text, toks, run[0])
         before = text[max(0, toks[run[0]].start - 40): toks[run[0]].start]
         lex = self.lex
-        if any(k in ORG_MARKERS for k in keys) and len(keys) > 1:
-            return INSTELLING
+        if len(keys) > 1 and any(k in ORG_MARKERS or k.endswith(_ORG_ENDINGS) for k in keys):
+            return INSTELLING       # "Stichting Zonnestraal", "Montessorischool Apeldoorn"
         if EMPLOY_RE.search(before) or (prev and prev[0] in ORG_CUES) or \
                 (len(prev) > 1 and prev[0] in ARTICLES and prev[1] in ORG_CUES):
             return INSTELLING
+        if any(i in self._forced_idx for i in run):
+            return PERSOON          # "mevr. Van Wijk", "dokter Visser": a title or family word
+        if len(keys) == 1 and keys[0].endswith(_STREET_ENDINGS) and len(keys[0]) > 6:
+            return ADRES            # "van de Lindenlaan" (without a number)
         if key in lex.countries or all(k in lex.countries for k in keys):
             return None if self.keep_countries else PLAATS
-        place_cue = bool(prev) and prev[0] in PLACE_CUES
+        place_cue = bool(prev) and prev[0] in PLACE_CUES or (
+            len(prev) > 1 and prev[0] in ("van", "de") and
+            prev[1] in ("gemeente", "stad", "dorp", "regio", "provincie", "wijk"))
         is_place = key in lex.places or (len(keys) > 1 and all(k in lex.places for k in keys))
         if not is_place and len(keys) == 1 and "-" in keys[0]:
             is_place = any(p in lex.places for p in keys[0].split("-"))
@@ -255,6 +404,26 @@ class NameFinder:
                                      "rond", "richting") and \
                 not any(k in lex.first_names or k in lex.surnames for k in keys):
             return PLAATS
+        if len(keys) == 1:
+            t0 = words[0]
+            listed = (keys[0] in lex.first_names or keys[0] in lex.surnames or
+                      keys[0] in self.known_names)
+            head, _, tail = t0.text.rpartition("-")
+            if head and tail.islower() and lex.is_word(fold(tail)) and not listed and \
+                    not any(fold(h) in lex.first_names or fold(h) in lex.surnames
+                            for h in head.split("-")):
+                return INSTELLING   # "Sabena-aandelen", "Knesset-leden": a name in a compound
+            if sum(ch.isupper() for ch in t0.text[1:]) >= 1 and not t0.upper and not listed \
+                    and not re.match(r"(?:Mc|Mac|De|Le|La|Van|Du|Di|O')[A-Z]", t0.text) \
+                    and "-" not in t0.text:
+                return INSTELLING   # "MoMA", "UPCtv", "TotalFina": a brand, not a person
+        # "de Knesset", "het Zadkine", "bij de Tros": Dutch puts no article before a
+        # person's name (a listed first name or surname stays a person: "de Jan", "de Vries")
+        if prev and prev[0] in ARTICLES and toks[run[0]].key not in ARTICLES and \
+                not any(k in lex.first_names or k in lex.surnames or k in lex.interfix_surnames
+                        or k in self.known_names or lex.diminutive_base(k) for k in keys) and \
+                text[toks[run[0]].start - 1:toks[run[0]].start] == " ":
+            return INSTELLING
         return PERSOON
 
     def find(self, text: str, toks: list[Tok] | None = None) -> list[Detection]:
@@ -268,8 +437,9 @@ class NameFinder:
                     break
                 nxt = toks[run[1]]
                 if t.key in INTERFIX and (nxt.key in self.lex.interfix_surnames or
-                                          nxt.key in self.known_names):
-                    break       # "De Vries zei..." keeps its article
+                                          nxt.key in self.known_names or
+                                          run[0] in self._forced_idx):
+                    break       # "De Vries zei...", "Van der Voort" keep their particles
                 if t.key in self.lex.common or t.key in INTERFIX or (
                         self.lex.is_word(t.key) and t.key not in self.lex.first_names
                         and t.key not in self.known_names):
@@ -281,14 +451,17 @@ class NameFinder:
             if not run:
                 continue
             first = toks[run[0]]
-            source = "caps"
+            # a name by its context ("dokter Visser", "mijn oudste, Storm") teaches the
+            # rest of the run even when it is also an ordinary word
+            source = "caps-cue" if any(i in self._forced_idx for i in run) else "caps"
             if first.label:
                 source = "label"
                 # header lines ("Datum:", "Locatie:") and role words are no names
                 if len(run) == 1 and first.key not in self.lex.first_names and \
-                        first.key not in self.known_names and self.lex.is_word(first.key):
+                        first.key not in self.known_names and (self.lex.is_word(first.key) or
+                                                               first.key in _HEADER_WORDS):
                     continue
-            elif len(run) == 1 and first.initial:
+            elif len(run) == 1 and first.initial and run[0] not in self._forced_idx:
                 if not self._initial_is_name(first):
                     continue
                 source = "caps-initial"
@@ -296,8 +469,79 @@ class NameFinder:
             if label is None:
                 continue
             s, e = toks[run[0]].start, toks[run[-1]].end
+            nxt = toks[run[-1] + 1] if run[-1] + 1 < len(toks) else None
+            if label == PERSOON and nxt is not None and nxt.key in _LEGAL_STRICT and \
+                    text[e:nxt.start] in (" ", " & "):
+                label = INSTELLING      # "Flexwerk Polska BV", "Van Dalen & Zonen"
+            if label in (PERSOON, PLAATS, INSTELLING) and nxt is not None and \
+                    nxt.key in ORG_AFTER and text[e:nxt.start] == " ":
+                label = INSTELLING      # "Isala ziekenhuis", "Het Lange Land Ziekenhuis"
+                e = nxt.end
+            prv = toks[run[0] - 1] if run[0] > 0 else None
+            if label == PERSOON and prv is not None and prv.cap and prv.key in ORG_TYPES and \
+                    text[prv.end:s] == " ":
+                label = INSTELLING      # "Garage Brouwer", "Hotel Smit"
+            if label == INSTELLING:
+                s, e = self._org_extent(text, toks, run, s, e)
             out.append(Detection(s, e, label, text[s:e], source))
         out.extend(self._lowercase(text, toks))
+        out.extend(self._initials(text))
+        out.extend(self._with_initials(text))
+        return out
+
+    def _with_initials(self, text: str) -> list[Detection]:
+        """A surname after initials: "A. Visser", "Dr. A.B. Visser", "Ph. van der Laan"
+        (the full stop would otherwise make the surname look sentence-initial)."""
+        out = []
+        for m in _WITH_INITIALS_RE.finditer(text):
+            if not re.search(r"(?<![a-z])[A-Z]\.", m.group(1)) and \
+                    not re.search(r"(?:Ph|Th|Ch|Chr|Joh|Jac|Wm|Fr)\.", m.group(1)):
+                continue        # titles alone ("Dr. Veer") are handled as titles
+            surname = m.group(2).split()[-1]
+            k = fold(surname)
+            # only surnames a list knows: an unknown word after initials is no more a name
+            # than elsewhere ("M. Auricularis", "E. Coli"), and unknown words at the start
+            # of a sentence are names anyway
+            if k in self.lex.stop or not (k in self.lex.surnames or k in self.lex.interfix_surnames
+                                          or k in self.lex.first_names):
+                continue
+            out.append(Detection(m.start(1), m.end(2), PERSOON, m.group(0), "initials"))
+        return out
+
+    def _org_extent(self, text: str, toks: list[Tok], run: list[int], s: int, e: int
+                    ) -> tuple[int, int]:
+        """An organisation's name with its type word and legal form: "OBS De Tweemaster",
+        "Hotel De Zeemeeuw", "Flexwerk Polska BV", "Van Dalen & Zonen"."""
+        i = run[0] - 1
+        steps = 0
+        while i >= 0 and steps < 2:
+            t = toks[i]
+            if text[t.end:s] != " " or not t.cap or t.blocked and t.key not in ORG_TYPES:
+                break
+            if t.key not in ORG_TYPES and t.key not in ORG_CUES:
+                break
+            s = t.start
+            i -= 1
+            steps += 1
+        j = run[-1] + 1
+        while j < len(toks):
+            t = toks[j]
+            gap = text[e:t.start]
+            if gap in (" ", " & ") and t.key in LEGAL_FORMS and t.cap:
+                e = t.end
+                if text[e:e + 1] == ".":
+                    e += 1        # "B.V."
+                j += 1
+                continue
+            break
+        return s, e
+
+    @staticmethod
+    def _initials(text: str) -> list[Detection]:
+        """Initials alone on a line, as under a report or a note: "(GSC)", "JvdB"."""
+        out = []
+        for m in _INITIALS_RE.finditer(text):
+            out.append(Detection(m.start(1), m.end(1), PERSOON, m.group(1), "initials"))
         return out
 
     # --- lower-case names ---------------------------------------------------------------
@@ -316,11 +560,22 @@ class NameFinder:
             cue_weak = prev in WEAK_CUES
             is_first = k in lex.first_names or lex.diminutive_base(k) is not None
             hit = False
+            if prev in ARTICLES and i > 1 and toks[i - 2].key in _SCHOOLISH and \
+                    text[toks[i - 2].end:toks[i - 1].start] == " " and \
+                    text[toks[i - 1].end:t.start] == " " and not toks[i - 1].blocked:
+                # "naar de basisschool de kameleon": a school's name in lower case
+                s = toks[i - 1].start
+                out.append(Detection(s, t.end, INSTELLING, text[s:t.end], "lower-org"))
+                continue
             if cue_strong and (is_first or k in lex.surnames or not lex.is_word(k)):
                 hit = True
             elif cue_weak and (is_first or (k in lex.surnames and not lex.is_word(k))):
                 hit = True
-            elif prev in PLACE_CUES and k in lex.places and not lex.is_word(k):
+            elif prev in PLACE_CUES and k in lex.places and k not in lex.common and \
+                    k not in lex.stop and (k not in lex.vocab or prev in _BARE_PLACE_CUES):
+                # a listed place after "in", "uit", "gemeente" ("in hoofddorp"); a place
+                # that is also a word ("in hoorn") only straight after a preposition, where
+                # an ordinary noun would have its article ("in de hoorn")
                 s = t.start
                 out.append(Detection(s, t.end, PLAATS, t.text, "lower-place"))
                 continue

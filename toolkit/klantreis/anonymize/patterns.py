@@ -87,7 +87,7 @@ def find_iban(text: str) -> list[Detection]:
 
 _PHONE_NL = re.compile(
     r"(?<![\w+])(?:(?:\+|00)[ \t]?31[ \t]?[-.]?[ \t]?(?:\(0\)[ \t]?)?|\(0\d{1,3}\)[ \t]?[-.]?[ \t]?|0)"
-    r"\d(?:" + _SEP + r"\d){6,10}(?![\w])(?!" + _SEP + r"\d)")
+    r"\d(?:" + _SEP + r"\d){4,10}(?![\w])(?!" + _SEP + r"\d)")
 _PHONE_INTL = re.compile(r"(?<![\w+])(?:\+|00)(?!31)[1-9]\d{0,2}(?:" + _SEP + r"\(?\d\)?){7,13}"
                          r"(?![\w])(?!" + _SEP + r"\d)")
 # Public service lines stay: 0800 (free), 0900/0906/0909 (paid), 14 0xx (municipalities).
@@ -231,6 +231,18 @@ _DATE_RES = [
                + r")?(?![\w])", re.I),
     # maart 2019, maart '19
     re.compile(r"(?<![\w])" + _MONTHS + r"[ \t]+" + _YEAR + r"(?![\w])", re.I),
+    # 12-04-'02, 30-5-`22 (a year with an apostrophe)
+    re.compile(r"(?<![\w/.-])" + _DAY + r"([-/.])" + _MON + r"\1[`'’]\d{2}(?![\w/-])"),
+    # 23 10 2011, 2011 10 23 (spaces only with a four-digit year)
+    re.compile(r"(?<![\w.,])" + _DAY + r"[ \t]" + _MON + r"[ \t](?:19|20)\d{2}(?![\w.,]\d)"
+               r"(?![\w])"),
+    re.compile(r"(?<![\w.,])(?:19|20)\d{2}[ \t]" + _MON + r"[ \t]" + _DAY + r"(?![\w])"
+               r"(?![.,]\d)"),
+    # 15.jan.1928, 15-jan-1928
+    re.compile(r"(?<![\w])" + _DAY + r"[.-]" + _MONTHS + r"[.-]?" + _YEAR + r"(?![\w])", re.I),
+    # 2011 mei 17, 2011-mei-17, 1928.jan.15, 1928- jan 15
+    re.compile(r"(?<![\w])(?:19|20)\d{2}[ \t.-]{1,2}" + _MONTHS + r"[ \t.-]{1,2}" + _DAY
+               + r"(?![\w])", re.I),
 ]
 _BIRTH_BEFORE = re.compile(r"(?:geboren|geboortedatum|geb\.|geboortedag|verjaardag|jarig)"
                            r"[^\n.!?]{0,25}$", re.I)
@@ -257,9 +269,11 @@ def find_dates(text: str) -> list[Detection]:
 
 # --- ages (only replaced when the study does not keep them) -------------------------------
 
+_AGE_NUM = r"\d{1,3}(?:[.,]\d)?(?:[ \t]?-[ \t]?\d{1,3}(?:[.,]\d)?)?"   # 6,5  11-12,5
 _AGE_RES = [
-    re.compile(r"(?<![\w,.])\d{1,3}[ \t]?-?[ \t]?jarige?(?![\w])", re.I),
-    re.compile(r"(?<![\w,.])\d{1,3}[ \t]+jaar[ \t]+oud(?![\w])", re.I),
+    re.compile(r"(?<![\w,.])" + _AGE_NUM + r"[ \t]?-?[ \t]?jarige?(?![\w])", re.I),
+    re.compile(r"(?<![\w,.])" + _AGE_NUM + r"[ \t]+jaar[ \t]+oud(?![\w])", re.I),
+    re.compile(r"(?<![\w])leeftijd[ \t:]+(?:van[ \t]+)?(" + _AGE_NUM + r")(?![\w,.]\d)", re.I),
     re.compile(r"(?<![\w])(?:ben|was|werd|word|wordt|is|zijn|waren)[ \t]+(?:(?:nu|toen|pas|net|al|"
                r"bijna|ongeveer|inmiddels)[ \t]+)?(\d{1,2}(?:[ \t]+jaar)?)(?![\w])"
                r"(?![ \t]+(?:jaar[ \t]+)?(?:geleden|lang|getrouwd|samen|in|bij|hier|daar|weg|"

@@ -44,7 +44,12 @@ class PseudonymRegistry:
         toks = []
         for w in WORD_RE.findall(text):
             k = fold(re.sub(r"['’]s$", "", w))
-            base = self.lex.diminutive_base(k) if k not in self.lex.first_names else None
+            # "Jantje", "Keesje", "Sannetje" are Jan, Kees, Sanne (also when a name list
+            # holds the diminutive); "-ke"/"-ie" forms (Marieke, Annie) are names of their own
+            base = None
+            if k not in self.lex.first_names or k.endswith(("tje", "pje", "je")) and \
+                    not k.endswith("ie"):
+                base = self.lex.diminutive_base(k)
             toks.append(base or k)
         return tuple(toks)
 

@@ -147,11 +147,19 @@ def find_study_root(src: Path) -> Path | None:
 
 
 def study_settings(root: Path | None) -> AnonymizationSettings:
-    if root is None:
+    """``study.yaml: anonymization`` of a study folder. Only that block is read: raw
+    transcripts are often anonymized before the rest of study.yaml is filled in."""
+    if root is None or not (Path(root) / "study.yaml").is_file():
         return AnonymizationSettings()
-    from ..study import load_study_config
-    cfg = load_study_config(root / "study.yaml")
-    return AnonymizationSettings.from_mapping(cfg.anonymization, root / "study.yaml")
+    from ..yamlio import load_yaml
+    path = Path(root) / "study.yaml"
+    data = load_yaml(path).data
+    block = data.get("anonymization") if isinstance(data, dict) else None
+    if block is not None and not isinstance(block, dict):
+        from ..errors import SchemaError
+        raise SchemaError("'anonymization' moet een lijst van instellingen zijn "
+                          "(keep_ages: true, ...)", path)
+    return AnonymizationSettings.from_mapping(block, path)
 
 
 def _inside(child: Path, parent: Path) -> bool:
