@@ -419,10 +419,18 @@ class AxialAnalysis:
                                edgecolors=["#000000" if g.nodes[n]["core"] else "#FFFFFF"
                                            for n in nodes],
                                linewidths=[3 if g.nodes[n]["core"] else 1 for n in nodes])
-        nx.draw_networkx_labels(g, pos, ax=ax, font_size=9,
-                                labels={n: _wrap(g.nodes[n]["label"]) for n in nodes},
-                                bbox={"facecolor": "white", "edgecolor": "none",
-                                      "alpha": 0.8, "pad": 1.5})
+        # labels outside the circle, pointing away from the centre: never on a coloured
+        # node (dark text on blue or black is unreadable) and clear of the edges
+        for n in nodes:
+            x, y = pos[n]
+            ha = "left" if x > 0.15 else "right" if x < -0.15 else "center"
+            va = "bottom" if y > 0.15 else "top" if y < -0.15 else "center"
+            ax.text(x * 1.16, y * 1.16, _wrap(g.nodes[n]["label"], 22), ha=ha, va=va,
+                    fontsize=11, fontweight="bold" if g.nodes[n]["core"] else "normal",
+                    color="#222222", zorder=5,
+                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.9, "pad": 2})
+        ax.set_xlim(-1.75, 1.75)
+        ax.set_ylim(-1.35, 1.5)
         ax.set_title("Categorieën: samen voorkomen in passages (grijs) en relaties uit het "
                      "codeboek (pijlen)\nGrootte = aandeel respondenten; dikke rand = "
                      "kerncategorie", fontsize=11)
