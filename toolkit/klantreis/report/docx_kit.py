@@ -424,7 +424,7 @@ class DocxWriter:
             pass
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         table.autofit = False
-        widths = self._column_widths(len(header), widths_cm)
+        widths = self._column_widths(len(header), widths_cm, header, rows)
         head = table.rows[0]
         for i, text in enumerate(header):
             self._cell(head.cells[i], str(text), font_size, bold=True, fill=HEADER_FILL)
@@ -457,10 +457,12 @@ class DocxWriter:
         spacer.paragraph_format.space_after = Pt(4)
         return table
 
-    def _column_widths(self, n: int, widths_cm: Sequence[float] | None) -> list:
+    def _column_widths(self, n: int, widths_cm: Sequence[float] | None,
+                       header: Sequence[str] = (), rows: Sequence[Sequence[object]] = ()
+                       ) -> list:
         total = self.text_width
         if not widths_cm:
-            return [int(total / n)] * n
+            widths_cm = _content_widths(n, header, rows)
         scale = total / sum(Cm(w) for w in widths_cm)
         return [int(Cm(w) * scale) for w in widths_cm]
 
@@ -634,6 +636,20 @@ class DocxWriter:
             Path(tmp).unlink(missing_ok=True)
             raise
         return path
+
+
+def _content_widths(n: int, header: Sequence[str], rows: Sequence[Sequence[object]]
+                    ) -> list[float]:
+    """Relative column widths from the content: never narrower than the longest word (a
+    word broken over two lines reads badly), wider for columns with long texts."""
+    out = []
+    for i in range(n):
+        texts = [str(header[i]) if i < len(header) else ""] + \
+            ["" if i >= len(r) or r[i] is None else str(r[i]) for r in rows]
+        longest_word = max((len(w) for t in texts for w in t.split()), default=1)
+        typical = sum(min(len(t), 60) for t in texts) / max(len(texts), 1)
+        out.append(max(longest_word * 1.05, typical * 0.55, 2.5))
+    return out
 
 
 __all__ = ["DocxWriter", "OutlineEntry", "add_field", "field_instructions", "A4"]
