@@ -50,7 +50,8 @@ def run(args) -> int:
         print(f"  kernwoorden: {', '.join(tp.keywords) or '-'}")
         if tp.coded_share is not None:
             codes = f" (vooral {', '.join(tp.top_codes)})" if tp.top_codes else ""
-            by = "door codeurs" if ts.codings_source_ == "human" else "door codeersuggesties"
+            by = {"human": "door codeurs", "mixed": "door codeurs en codeersuggesties"}.get(
+                ts.codings_source_, "door codeersuggesties")
             print(f"  al gecodeerd {by}: {tp.coded_share:.0%} van de passages{codes}")
         if args.quotes:
             for q in tp.quotes:
