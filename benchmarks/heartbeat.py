@@ -4,12 +4,16 @@
     .venv/bin/python benchmarks/heartbeat.py --study .  # the bundled study, when it has
                                                         # codings and personas/assignments.csv
 
-Writes to benchmarks/out/heartbeat/ and prints seconds per step and the total.
-The synthetic study is fictional throughout (placeholders, invented sentences).
+Writes to benchmarks/out/heartbeat/ (git-ignored) and prints seconds per step and the total,
+wall clock and process CPU time: on a busy 2-core machine the wall clock is the larger, and
+the CPU time is what the same work costs when the machine is otherwise idle. The target is
+judged on the wall clock. The synthetic study is fictional throughout (placeholders,
+invented sentences).
 """
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import time
@@ -219,11 +223,13 @@ def main(argv=None) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "heartbeat")
     args = ap.parse_args(argv)
 
-    from klantreis.heartbeat import plot_comparison, plot_heartbeat
+    from klantreis.heartbeat import write_heartbeat_figures
     from klantreis.journeys import compute_heartbeats
-    from klantreis.posters import render_poster
+    from klantreis.parallel import workers
+    from klantreis.posters import write_posters
 
-    t0 = time.perf_counter()
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    t0, c0 = time.perf_counter(), time.process_time()
     if args.study:
         journey, hbs, personas = _bundled(args.study)
         source = f"studie {args.study}"
@@ -236,29 +242,29 @@ def main(argv=None) -> int:
                                  findings=data["findings"])
         personas = {p["id"]: p for p in data["personas"]}
         source = f"synthetisch ({len(data['codings'])} coderingen, 16 respondenten)"
-    t_compute = time.perf_counter() - t0
+    t_compute, c_compute = time.perf_counter() - t0, time.process_time() - c0
     hbs = hbs[:3]
     args.out.mkdir(parents=True, exist_ok=True)
 
-    t1 = time.perf_counter()
-    written = []
-    for hb in hbs:
-        written += plot_heartbeat(hb, journey, args.out / f"heartbeat_{hb.persona}")
-    written += plot_comparison(hbs, journey, args.out / "vergelijking")
-    t_heart = time.perf_counter() - t1
+    # the writers the pipeline uses: figures are drawn side by side on the cores
+    # (klantreis.parallel; KLANTREIS_WORKERS=1 draws them one after the other)
+    t1, c1 = time.perf_counter(), time.process_time()
+    written = write_heartbeat_figures(hbs, journey, args.out)
+    t_heart, c_heart = time.perf_counter() - t1, time.process_time() - c1
 
-    t2 = time.perf_counter()
-    for hb in hbs:
-        card = personas.get(hb.persona) or {"name": hb.name}
-        written += render_poster(card, hb, journey, args.out / f"poster_{hb.persona}",
-                                 size="A3")
-    t_poster = time.perf_counter() - t2
-    total = time.perf_counter() - t0
-    print(f"bron: {source}")
-    print(f"heartbeats berekenen: {t_compute:6.2f} s")
-    print(f"heartbeat-figuren ({len(hbs)} + vergelijking, png/pdf/svg): {t_heart:6.2f} s")
-    print(f"posters A3 ({len(hbs)}, pdf/png/svg): {t_poster:6.2f} s")
-    print(f"totaal: {total:6.2f} s (grens {LIMIT_SECONDS:.0f} s) -> "
+    t2, c2 = time.perf_counter(), time.process_time()
+    written += write_posters(personas, hbs, journey, args.out, "A3")
+    t_poster, c_poster = time.perf_counter() - t2, time.process_time() - c2
+    total, cpu = time.perf_counter() - t0, time.process_time() - c0
+    print(f"bron: {source}; {os.cpu_count()} cores, {workers()} tekenprocessen, "
+          f"belasting bij de start {load:.2f}")
+    print(f"{'':<50} {'wand s':>7} {'cpu s':>7}  (cpu: dit proces, zonder de tekenprocessen)")
+    print(f"{'heartbeats berekenen':<50} {t_compute:7.2f} {c_compute:7.2f}")
+    print(f"{f'heartbeat-figuren ({len(hbs)} + vergelijking, png/pdf/svg)':<50} "
+          f"{t_heart:7.2f} {c_heart:7.2f}")
+    print(f"{f'posters A3 ({len(hbs)}, pdf/png/svg)':<50} {t_poster:7.2f} {c_poster:7.2f}")
+    print(f"{'totaal':<50} {total:7.2f} {cpu:7.2f}")
+    print(f"doel < {LIMIT_SECONDS:.0f} s (wand): "
           f"{'OK' if total < LIMIT_SECONDS else 'TE TRAAG'}")
     print(f"{len(written)} bestanden in {args.out}")
     return 0 if total < LIMIT_SECONDS else 1

@@ -3,15 +3,30 @@ lemma coverage, on the bundled transcripts (16) and scaled corpora (160; 1600 wi
 
     python benchmarks/import_speed.py [--full] [--keep DIR]
 
-Each size runs in a fresh child process, so the peak memory (ru_maxrss) is its own; the
-pipeline is built before the clock starts (a one-off cost, reported separately).
-Target: >= 100,000 words/s.
+Target (issue): >= 100,000 words/s on a corpus scaled up from the bundled transcripts
+(benchmarks/scale_corpus.py). The target is judged on the scaled rows (160, and 1600 with
+--full); the 16 bundled files are shown for information: at 22,500 words the fixed start-up
+and the cold word caches dominate.
+
+Each size runs in a fresh child process, so peak memory (VmHWM) and the caches are its
+own. The clock has three parts:
+
+* start-up: importing the modules and building the spaCy pipeline (``get_nlp``), once per
+  process, printed separately and not in words/s;
+* import: ``read_transcript`` (decode, parse, segment) per file;
+* nlp: ``process_segments`` (tokens, sentences, lemmas) per file.
+
+words/s = words / (import + nlp), wall clock; "cpu w/s" uses process CPU time instead: when
+it is much higher than the wall figure the machine was busy with something else (2 cores).
+Lemma coverage is counted outside the clock. Note that the scaled corpora reuse the bundled
+vocabulary (scale_corpus replaces words by corpus words), so their word caches are as warm
+as a real corpus of that size would only get later; "vormen" shows the distinct word forms.
 """
 from __future__ import annotations
 
 import argparse
 import json
-import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -26,23 +41,28 @@ TARGET = 100_000
 
 
 def measure(folder: Path) -> dict:
-    from klantreis.nlp import get_nlp, process_segments
-    from klantreis.transcripts import read_transcript, transcript_files
+    from _util import peak_rss_mb as _rss_mb
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
+    # start-up: read_transcript imports python-docx on the first .docx
+    import docx  # noqa: F401
+    from klantreis.nlp import get_nlp, is_covered, process_segments
+    from klantreis.transcripts import read_transcript, transcript_files
     get_nlp()
-    startup = time.perf_counter() - t0
+    startup, startup_cpu = time.perf_counter() - t0, time.process_time() - c0
+    rss_startup = _rss_mb()
     files = transcript_files(folder)
     words = tokens = alpha = covered = 0
-    t_import = t_nlp = 0.0
-    from klantreis.nlp import is_covered
+    t_import = t_nlp = cpu = 0.0
     known: dict[str, bool] = {}
     for path in files:
+        ca = time.process_time()
         a = time.perf_counter()
         t = read_transcript(path)
         b = time.perf_counter()
         docs = process_segments(t.segments)
         c = time.perf_counter()
+        cpu += time.process_time() - ca
         t_import += b - a
         t_nlp += c - b
         words += t.word_count
@@ -57,13 +77,15 @@ def measure(folder: Path) -> dict:
                     covered += known[low]
     total = t_import + t_nlp
     return {
-        "files": len(files), "words": words, "tokens": tokens,
+        "files": len(files), "words": words, "tokens": tokens, "forms": len(known),
         "import_s": round(t_import, 3), "nlp_s": round(t_nlp, 3),
         "words_per_s": round(words / total) if total else 0,
+        "cpu_words_per_s": round(words / cpu) if cpu else 0,
         "import_words_per_s": round(words / t_import) if t_import else 0,
         "nlp_words_per_s": round(words / t_nlp) if t_nlp else 0,
-        "startup_s": round(startup, 2),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "with_startup_words_per_s": round(words / (total + startup)),
+        "startup_s": round(startup, 2), "startup_cpu_s": round(startup_cpu, 2),
+        "rss_startup_mb": rss_startup, "peak_rss_mb": _rss_mb(),
         "lemma_coverage": round(covered / alpha, 4) if alpha else 1.0,
     }
 
@@ -83,27 +105,43 @@ def main(argv=None) -> int:
     if args.measure:
         print(json.dumps(measure(Path(args.measure))))
         return 0
+    from _util import machine
     from scale_corpus import make_corpus
 
     sizes = [160, 1600] if args.full else [160]
     base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="klantreis-bench-"))
-    rows = [("16 (meegeleverd)", run_child(ROOT / "interviews"))]
-    for n in sizes:
-        folder = base / f"corpus{n}"
-        if not folder.is_dir() or len(list(folder.iterdir())) < n:
-            t0 = time.perf_counter()
-            make_corpus(ROOT / "interviews", folder, n, seed=0)
-            print(f"corpus {n}: aangemaakt in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
-        rows.append((str(n), run_child(folder)))
-    print(f"{'transcripten':>18} {'woorden':>9} {'woorden/s':>10} {'import w/s':>11} "
-          f"{'nlp w/s':>9} {'piek MB':>8} {'dekking':>8} {'opstart s':>9}")
-    ok = True
-    for name, r in rows:
-        print(f"{name:>18} {r['words']:>9} {r['words_per_s']:>10} {r['import_words_per_s']:>11} "
-              f"{r['nlp_words_per_s']:>9} {r['peak_rss_mb']:>8} {r['lemma_coverage']:>8.2%} "
-              f"{r['startup_s']:>9}")
-        ok = ok and r["words_per_s"] >= TARGET
-    print(f"doel >= {TARGET} woorden/s: {'gehaald' if ok else 'NIET gehaald'}")
+    rows = [("16 (meegeleverd)", False, run_child(ROOT / "interviews"))]
+    try:
+        for n in sizes:
+            folder = base / f"corpus{n}"
+            if not folder.is_dir() or len(list(folder.iterdir())) < n:
+                t0 = time.perf_counter()
+                make_corpus(ROOT / "interviews", folder, n, seed=0)
+                print(f"corpus {n}: aangemaakt in {time.perf_counter() - t0:.1f} s",
+                      file=sys.stderr)
+            rows.append((f"{n} (opgeschaald)", True, run_child(folder)))
+    finally:
+        if not args.keep:
+            shutil.rmtree(base, ignore_errors=True)
+    print(f"{machine()}; corpora in {args.keep or 'een tijdelijke map (verwijderd)'}")
+    print(f"{'transcripten':>17} {'woorden':>8} {'woorden/s':>9} {'cpu w/s':>8} "
+          f"{'import w/s':>10} {'nlp w/s':>8} {'opstart s':>9} {'incl.opst':>9} "
+          f"{'piek MB':>7} {'dekking':>7} {'vormen':>6}")
+    judged = []
+    for name, scaled, r in rows:
+        print(f"{name:>17} {r['words']:>8} {r['words_per_s']:>9} {r['cpu_words_per_s']:>8} "
+              f"{r['import_words_per_s']:>10} {r['nlp_words_per_s']:>8} {r['startup_s']:>9} "
+              f"{r['with_startup_words_per_s']:>9} {r['peak_rss_mb']:>7} "
+              f"{r['lemma_coverage']:>7.2%} {r['forms']:>6}")
+        if scaled:
+            judged.append((name.split()[0], r["words_per_s"]))
+    print("woorden/s = woorden / (import + nlp), zonder opstart (modules laden en de "
+          "spaCy-pijplijn bouwen, per proces één keer; 'incl.opst' telt die wel mee). "
+          f"Piek-RSS na de opstart: {rows[0][2]['rss_startup_mb']} MB.")
+    ok = all(v >= TARGET for _, v in judged)
+    detail = ", ".join(f"{n}: {v:,}".replace(",", ".") for n, v in judged)
+    print(f"doel >= {TARGET:,} woorden/s op het opgeschaalde corpus ({detail}): "
+          f"{'gehaald' if ok else 'NIET gehaald'}".replace(",", "."))
     return 0
 
 

@@ -932,16 +932,17 @@ def save_figure(fig: Figure, path, *, formats: Sequence[str] = FORMATS, dpi: int
 def write_heartbeat_figures(heartbeats: Sequence[Heartbeat], journey: Journey,
                             out_dir, *, formats: Sequence[str] = FORMATS,
                             dpi: int = 300) -> list[Path]:
-    """``<journey>_<persona>.{png,pdf,svg}`` per persona and ``<journey>_vergelijking.*``."""
+    """``<journey>_<persona>.{png,pdf,svg}`` per persona and ``<journey>_vergelijking.*``,
+    drawn side by side on the machine's cores (``klantreis.parallel``)."""
+    from .parallel import run_all
     out_dir = Path(out_dir)
-    written: list[Path] = []
-    for hb in heartbeats:
-        written += plot_heartbeat(hb, journey, out_dir / f"{journey.id}_{hb.persona}",
-                                  formats=formats, dpi=dpi)
+    jobs = [(plot_heartbeat, (hb, journey, out_dir / f"{journey.id}_{hb.persona}"),
+             {"formats": tuple(formats), "dpi": dpi}) for hb in heartbeats]
     if len(heartbeats) > 1:
-        written += plot_comparison(heartbeats, journey, out_dir / f"{journey.id}_vergelijking",
-                                   formats=formats, dpi=dpi)
-    return written
+        jobs.append((plot_comparison, (list(heartbeats), journey,
+                                       out_dir / f"{journey.id}_vergelijking"),
+                     {"formats": tuple(formats), "dpi": dpi}))
+    return [path for paths in run_all(jobs) for path in paths]
 
 
 def write_heartbeat_outputs(heartbeats: Sequence[Heartbeat], journey: Journey, out_dir, *,

@@ -425,15 +425,19 @@ def write_posters(personas: Mapping[str, Any], heartbeats: Sequence[Heartbeat],
                   journey: Journey, out_dir, size: str = "A3", *,
                   formats: Sequence[str] = FORMATS, png_dpi: int = 150,
                   code_names: Mapping[str, str] | None = None) -> list[Path]:
-    """``<journey>_<persona>_<size>.{pdf,png,svg}`` for every heartbeat."""
-    written: list[Path] = []
+    """``<journey>_<persona>_<size>.{pdf,png,svg}`` for every heartbeat, drawn side by side
+    on the machine's cores (``klantreis.parallel``)."""
+    from .parallel import run_all
+    jobs = []
     for hb in heartbeats:
         card = personas.get(hb.persona) or {"name": hb.name, "description": "", "needs": [],
                                             "goals": []}
-        written += render_poster(card, hb, journey,
-                                 Path(out_dir) / f"{journey.id}_{hb.persona}_{size}", size,
-                                 formats=formats, png_dpi=png_dpi, code_names=code_names)
-    return written
+        jobs.append((render_poster,
+                     (card, hb, journey, Path(out_dir) / f"{journey.id}_{hb.persona}_{size}",
+                      size),
+                     {"formats": tuple(formats), "png_dpi": png_dpi,
+                      "code_names": dict(code_names or {})}))
+    return [path for paths in run_all(jobs) for path in paths]
 
 
 __all__ = ["PersonaCardLike", "build_poster", "render_poster", "write_posters", "PAGES"]

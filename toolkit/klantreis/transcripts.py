@@ -146,6 +146,8 @@ _STAGE_BRACKET = re.compile(r"\[[^\[\]\n]{1,200}\]")
 _STAGE_PAREN = re.compile(r"\(([^()\n]{1,80})\)")
 _LABEL_ENDS = (re.compile(r"[:：\t(]"), re.compile(r"\*\*|__"), re.compile(rf"\s{_TIME}"),
                re.compile(r"\s\["))
+# the same separators in one pattern: its leftmost match is the first separator
+_LABEL_END = re.compile("|".join(p.pattern for p in _LABEL_ENDS))
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd]")
 _MOJIBAKE = re.compile(r"Ã[\u0080-\u00bf©«¨«¯¶¼½]|â€[™œ\u009d“”˜¦]")
 
@@ -289,16 +291,20 @@ def _take_ts(text: str, pos: int) -> tuple[str | None, int]:
     m = _TS.match(text, pos)
     if not m:
         return None, pos
-    end = m.end()
-    while end < len(text) and text[end] in _WS + "-–":
-        end += 1
-    return m.group(0), end
+    return m.group(0), _skip_ws(text, m.end(), "-–")
+
+
+_WS_RUNS: dict[str, re.Pattern] = {}
 
 
 def _skip_ws(text: str, pos: int, extra: str = "") -> int:
-    while pos < len(text) and text[pos] in _WS + extra:
-        pos += 1
-    return pos
+    """The first position from ``pos`` on that is not whitespace (or in ``extra``)."""
+    if pos >= len(text):
+        return pos
+    run = _WS_RUNS.get(extra)
+    if run is None:
+        run = _WS_RUNS[extra] = re.compile("[" + re.escape(_WS + extra) + "]*")
+    return run.match(text, pos).end()
 
 
 def _candidate(line: _Line) -> _Cand | None:
@@ -329,15 +335,13 @@ def _candidate(line: _Line) -> _Cand | None:
     label_start = pos
     raw = lm.group(0)
     # The label ends at the first separator: a colon, a tab, "(", a timestamp or "**".
-    rest = text[label_start:]
     cut = len(raw)
     if line.bold and label_start < line.bold:
         cut = min(cut, line.bold - label_start)
-    for sep_pat in _LABEL_ENDS:
-        sm = sep_pat.search(rest, 0, cut + 12)
-        if sm and sm.start() <= cut:
-            cut = sm.start()
-    label = rest[:cut].rstrip(_WS)
+    sm = _LABEL_END.search(text, label_start, label_start + cut + 12)
+    if sm and sm.start() - label_start <= cut:
+        cut = sm.start() - label_start
+    label = text[label_start:label_start + cut].rstrip(_WS)
     if not label:
         return None
     pos = label_start + len(label)
@@ -376,7 +380,7 @@ def _candidate(line: _Line) -> _Cand | None:
     kind, role = _classify(label)
     if hint:
         role = hint
-    caps = sum(ch.isalpha() for ch in label) >= 2 and label.upper() == label and kind == "name"
+    caps = kind == "name" and label.upper() == label and sum(ch.isalpha() for ch in label) >= 2
     cand = _Cand(label, label_key(label), pos, sep, _norm_ts(ts1 or ts2 or ts3), role, kind, caps)
     if line.bold and label_start < line.bold:
         cand.sep = "bold" if sep in ("bold", "eol") else sep
@@ -559,35 +563,79 @@ class _DocxPackage:
         yield from walk(body)
 
 
+@lru_cache(maxsize=1)
+def _w_tags() -> tuple[str, str, frozenset[str]]:
+    """Clark names of w:r, w:hyperlink and the run children that carry text."""
+    from docx.oxml.ns import qn
+
+    inner = frozenset(qn(f"w:{t}") for t in ("br", "cr", "noBreakHyphen", "ptab", "t", "tab"))
+    return qn("w:r"), qn("w:hyperlink"), inner
+
+
+def _run_text(r) -> str:
+    """``CT_R.text`` without its per-run XPath query: the text-bearing children
+    (w:t, w:tab, w:br, w:cr, w:noBreakHyphen, w:ptab) in document order, each as its
+    python-docx ``str()``."""
+    inner = _w_tags()[2]
+    return "".join([str(e) for e in r.iterchildren() if e.tag in inner])
+
+
+def _paragraph_text(p, runs: list | None = None) -> str:
+    """``Paragraph.text`` (its w:r and w:hyperlink children, in order) without XPath;
+    the paragraph's own runs are appended to ``runs`` as (element, text)."""
+    r_tag, h_tag, _ = _w_tags()
+    parts = []
+    for child in p.iterchildren():
+        tag = child.tag
+        if tag == r_tag:
+            t = _run_text(child)
+            parts.append(t)
+            if runs is not None:
+                runs.append((child, t))
+        elif tag == h_tag:
+            parts.append("".join([_run_text(r) for r in child.iterchildren(r_tag)]))
+    return "".join(parts)
+
+
 def _row_cells(row) -> list[str]:
     """Cell texts of a table row; a vertically merged continuation cell is empty."""
-    from docx.table import _Cell
-
     out = []
     for tc in row._tr.tc_lst:
         if tc.vMerge == "continue":
             out.append("")
-        else:
-            out.append(normalize_newlines(_Cell(tc, None).text))
+        else:   # _Cell.text: its paragraphs joined by newlines
+            out.append(normalize_newlines("\n".join(_paragraph_text(p) for p in tc.p_lst)))
     return out
 
 
-def _run_bold(run, package: _DocxPackage) -> bool:
-    bold = run.bold
-    if bold is not None:
-        return bold
-    rpr = run._r.rPr
-    if rpr is None or rpr.rStyle is None:
+def _run_bold(r, package: _DocxPackage) -> bool:
+    """``Run.bold`` (w:rPr/w:b, its w:val read by python-docx), else the bold of the
+    run's character style."""
+    rpr_tag, b_tag = _rpr_tags()
+    rpr = r.find(rpr_tag)
+    if rpr is None:
+        return False          # no w:rPr: neither direct bold nor a character style
+    b = rpr.find(b_tag)
+    if b is not None:
+        return b.val
+    if rpr.rStyle is None:
         return False
     return package.style_bold(rpr.rStyle.val)
 
 
-def _bold_prefix(paragraph, text: str, package: _DocxPackage) -> int:
-    """Length of the leading bold runs of a paragraph (0 when not bold or not aligned)."""
+@lru_cache(maxsize=1)
+def _rpr_tags() -> tuple[str, str]:
+    from docx.oxml.ns import qn
+
+    return qn("w:rPr"), qn("w:b")
+
+
+def _bold_prefix(runs: list, text: str, package: _DocxPackage) -> int:
+    """Length of the leading bold runs of a paragraph (0 when not bold or not aligned).
+    ``runs``: the paragraph's own runs as (element, text)."""
     acc = []
-    for run in paragraph.runs:
-        t = run.text
-        if _run_bold(run, package):
+    for r, t in runs:
+        if _run_bold(r, package):
             acc.append(t)
         elif not t.strip() and not acc:
             acc.append(t)
@@ -635,8 +683,9 @@ def _read_docx(path: Path) -> tuple[str, str, list[_Line]]:
                     else:
                         add(row_text)
             else:
-                text = block.text
-                add(text, bold=_bold_prefix(block, text, package))
+                runs: list = []
+                text = _paragraph_text(block._p, runs)
+                add(text, bold=_bold_prefix(runs, text, package))
     except InputError:
         raise
     except Exception:
@@ -804,6 +853,8 @@ def _is_header_line(cand: _Cand, ln: _Line, accepted: bool, header_seen: bool) -
 
 def _stage_directions(text: str, start: int, end: int) -> list[StageDirection]:
     seg = text[start:end]
+    if "[" not in seg and "(" not in seg:
+        return []
     found: list[tuple[int, int]] = []
     for m in _STAGE_BRACKET.finditer(seg):
         if _PLACEHOLDER.match(m.group(0)):
@@ -833,13 +884,16 @@ def _speech_of(text: str, start: int, end: int, sds: list[StageDirection]) -> st
     return " ".join(" ".join(out).split())
 
 
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
 def _is_question(speech: str) -> bool:
     s = speech.rstrip(" \"'”’)").rstrip()
     if s.endswith("?"):
         return True
     if "?" in s[-80:]:
         return True
-    words = re.findall(r"[^\W\d_]+", s[:40].casefold())
+    words = _LETTERS.findall(s[:40].casefold())
     if words and words[0] in ("en", "maar", "dus", "oké", "ok", "and", "so") and len(words) > 1:
         words = words[1:]
     return bool(words) and words[0] in _QUESTION_WORDS
@@ -1139,6 +1193,25 @@ def segments_table(transcripts: Iterable[Transcript]) -> list[dict[str, Any]]:
     return rows
 
 
-__all__ = ["read_transcript", "load_study_transcripts", "import_study", "StudyImport",
+def transcript_overview(transcripts) -> list[dict]:
+    """One row per transcript: file, format, encoding, speakers with their roles, turns and
+    words (all and the respondent's). Counts only, never transcript text."""
+    rows = []
+    for t in transcripts:
+        roles = speaker_roles(t)
+        rows.append({
+            "bestand": t.path.name,
+            "respondent": t.respondent_id,
+            "formaat": t.format,
+            "codering": t.encoding,
+            "sprekers": ", ".join(f"{label}={role}" for label, role in roles.items()),
+            "beurten": len(t.segments),
+            "woorden": sum(len(s.speech.split()) for s in t.segments),
+            "respondent_woorden": sum(len(s.speech.split()) for s in t.respondent_segments),
+        })
+    return rows
+
+
+__all__ = ["transcript_overview", "read_transcript", "load_study_transcripts", "import_study", "StudyImport",
            "decode_bytes", "normalize_newlines", "transcript_files", "speaker_roles",
            "segments_table", "assign_roles", "label_key", "SUPPORTED", "MAX_BYTES"]
