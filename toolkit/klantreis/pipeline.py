@@ -168,11 +168,24 @@ def _import(ctx: RunContext) -> None:
     say(f"  {len(ctx.transcripts)} transcripten, {words:,} woorden".replace(",", "."))
 
 
+PRIVACY_INPUTS = ["interviews/*", "anonymization/*", "study.yaml", "personas/*.yaml"]
+PRIVACY_PASSED = Path(".klantreis") / "privacy-ok.sha256"
+
+
 def _privacy(ctx: RunContext) -> None:
     # Cards, heartbeats, posters and the report all carry quotes: nothing is written
-    # while the anonymization check still finds suspects in the transcripts.
+    # while the anonymization check still finds suspects in the transcripts. A pass is
+    # remembered for exactly these inputs (transcripts, lists, the names the study shows on
+    # purpose) and this toolkit version; any change runs the check again.
     from .anonymize import privacy_gate
+    key = hash_files(ctx.study.root, PRIVACY_INPUTS)
+    marker = ctx.study.root / PRIVACY_PASSED
+    if marker.exists() and marker.read_text(encoding="utf-8").strip() == key:
+        say("  ongewijzigd sinds de vorige geslaagde controle")
+        return
     privacy_gate(ctx.study)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(key, encoding="utf-8")
 
 
 def _codings(ctx: RunContext) -> None:
@@ -286,8 +299,8 @@ def default_stages() -> list[Stage]:
     return [
         Stage("import", "transcripten inlezen", ["interviews/*"], _import,
               depends_on_codings=False),
-        Stage("privacy", "anonimisering controleren", ["interviews/*", "anonymization/*"],
-              _privacy, depends_on_codings=False),
+        Stage("privacy", "anonimisering controleren", PRIVACY_INPUTS, _privacy,
+              depends_on_codings=False),
         Stage("codings", "coderingen laden", ["codings/**/*.yaml", "codebook.yaml"], _codings),
         Stage("axial", "axiaal coderen: codes per respondent en netwerk", ["codebook.yaml"],
               _axial_compute, _axial_write, _axial_figures),
