@@ -177,6 +177,7 @@ def _cells(hb: Heartbeat, journey: Journey, code_names: Mapping[str, str]) -> di
     cells: dict[str, dict[str, list[_Item]]] = {lane: {} for lane, _, _ in LANES}
     carried = {km.quote.coding_id for km in hb.key_moments() if km.quote}
     recs = hb.recommendations
+    opened: set[str] = set()
     for p in journey.phases:
         s = hb.phase(p.id)
         nodata = [_Item("geen gegevens", style="italic", color=GREY)]
@@ -218,12 +219,17 @@ def _cells(hb: Heartbeat, journey: Journey, code_names: Mapping[str, str]) -> di
                                    gap=0.8))
             cells[lane][p.id] = items or (nodata if not s.has_data else
                                           [_Item("\u2013", color=GREY)])
-        # kansen
+        # kansen: a recommendation that answers several phases leads only in the first;
+        # later columns open with one the poster has not shown yet (a cell shows what fits)
         ids = set(s.recommendations)
+        mine = sorted((r for r in recs if r["id"] in ids),
+                      key=lambda r: (r["id"] in opened, recs.index(r)))
+        if mine:
+            opened.add(mine[0]["id"])
         cells["kansen"][p.id] = [
             _Item(f"{OPPORTUNITY} {r['text']}" + (f" ({r['kind']})" if r.get("kind") else ""),
                   gap=1.6)
-            for r in recs if r["id"] in ids] or [_Item("\u2013", color=GREY)]
+            for r in mine] or [_Item("\u2013", color=GREY)]
     return cells
 
 
