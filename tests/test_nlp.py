@@ -29,6 +29,9 @@ def test_pipeline_is_offline_blank_dutch_with_lookup_lemmas():
     # nouns the supplement had as verbs, plurals the lookup misses
     ("jaren", "jaar"), ("land", "land"), ("huur", "huur"), ("berg", "berg"), ("bedden", "bed"),
     ("benen", "been"), ("bange", "bang"),
+    # inflected forms and weak pronouns to the lemma cues are written in
+    ("elke", "elk"), ("me", "mij"), ("keer", "keer"), ("duur", "duur"), ("kale", "kaal"),
+    ("verstopt", "verstoppen"),
 ])
 def test_lemmas_from_lookup_and_supplement(form, lemma):
     assert lemmatize(f"{form}") == [lemma]
@@ -94,3 +97,21 @@ def test_coverage_on_the_bundled_transcripts():
         pytest.skip("de meegeleverde transcripten zijn (nog) niet aanwezig")
     segments = [s for f in files for s in read_transcript(f).respondent_segments]
     assert lemma_coverage(process_segments(segments)) >= 0.97
+
+
+@pytest.mark.parametrize("text,sentences,lemmas", [
+    # spaCy's abbreviation list has "dat." (datief), "ex.", "IND.", "u."...: in speech the
+    # period is a full stop
+    ("Dat. Ik had geen bed.", ["Dat.", "Ik had geen bed."], ["dat", "ik", "hebben"]),
+    ("Bij de IND. Dat duurde.", ["Bij de IND.", "Dat duurde."], ["bij", "de", "ind"]),
+    ("Mijn ex. Hij kwam.", ["Mijn ex.", "Hij kwam."], ["mijn", "ex"]),
+    ("Dank u. Tot ziens.", ["Dank u.", "Tot ziens."], ["dank", "u"]),
+    ("Dat wist ik al. Echt.", ["Dat wist ik al.", "Echt."], ["dat", "weten", "ik", "al"]),
+    # written abbreviations stay whole
+    ("Alles via hem, bv. de huur.", ["Alles via hem, bv. de huur."], ["alles", "via", "hem"]),
+])
+def test_spoken_words_are_no_abbreviations(text, sentences, lemmas):
+    doc = process_texts([text])[0]
+    assert [s.text for s in doc.sents] == sentences
+    words = [t.lemma_ for t in doc if not t.is_punct]
+    assert words[:len(lemmas)] == lemmas

@@ -1,6 +1,6 @@
 """Deductive suggestions from cues: the cue syntax (order, gap <= 3 words, prefix *, weak ~),
-one sentence only, respondent turns only, negation, stage directions and fillers, exact
-offsets, lemma matching."""
+one sentence only, respondent turns only, questions as context for the answer after them,
+negation, stage directions and fillers, exact offsets, lemma matching."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,21 +10,24 @@ import pytest
 from klantreis.codebook import Codebook
 from klantreis.errors import KlantreisError
 from klantreis.models import Category, Code, Segment, StageDirection, Transcript
-from klantreis.suggestions import (MAX_GAP, SUGGESTION_CODER, WEAK_HITS, DeductiveSuggester,
-                                   cue_pattern, enough_evidence, parse_cue)
+from klantreis.suggestions import (ANSWER_SENTENCES, MAX_GAP, SUGGESTION_CODER, WEAK_HITS,
+                                   DeductiveSuggester, cue_pattern, enough_evidence, is_denial,
+                                   parse_cue, question_answers)
 
 
 def make_transcript(turns: list[tuple[str, str]], rid: str = "T01") -> Transcript:
     text, segments = "", []
     for i, (role, speech) in enumerate(turns):
-        label = {"interviewer": "I", "respondent": "R", "interpreter": "T"}[role]
+        label = {"interviewer": "I", "respondent": "R", "interpreter": "T",
+                 "other": "B"}[role]
         if text:
             text += "\n\n"
         text += f"{label}: "
         start = len(text)
         text += speech
         sds = [StageDirection(m, start + speech.index(m), start + speech.index(m) + len(m))
-               for m in ("[lacht]", "[stilte]") if m in speech]
+               for m in ("[lacht]", "[stilte]", "[vertaalt]", "[spreekt Tigrinya]")
+               if m in speech]
         segments.append(Segment(rid, i, label, role, start, len(text), speech,
                                 text.count("\n", 0, start) + 1, stage_directions=sds))
     return Transcript(rid, Path(f"{rid}.txt"), text, "f" * 64, "txt", "utf-8",
@@ -212,3 +215,135 @@ def test_matcher_is_called_like_spacys(wait):
     strings = wait.nlp.vocab.strings
     assert [(strings[m], doc[a:b].text) for m, a, b in found] == [
         ("geen_geld", "geen geld"), ("toeslagen", "toeslagen")]
+
+
+@pytest.mark.parametrize("speech,hit", [
+    ("Ik kan het niet meer zelf regelen.", False),     # "meer" between: still negated
+    ("Ik kan het nu zelf regelen.", True),
+    ("Hij kon niks voor mij regelen.", False),         # a negating pronoun: the object
+    ("Hij kon niet voor mij regelen dat ik bleef.", True),  # "niet": the verb's negation
+    ("Hij wilde niet voor me regelen.", True),         # me -> mij
+])
+def test_negation_refinements(speech, hit):
+    s = DeductiveSuggester(book(zelf=["zelf regelen"], voor_mij=["voor mij regelen"]))
+    found = codes_in(s, speech)
+    code = "zelf" if "zelf" in speech else "voor_mij"
+    assert (code in found) is hit
+
+
+# question context -------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def ctx() -> DeductiveSuggester:
+    return DeductiveSuggester(book(wachten=["wachten uitkering", "~niks"],
+                                   rust=["~rust"]))
+
+
+QUESTION = "Hoe lang moest u wachten op uw uitkering?"
+
+
+def test_a_question_alone_is_weak_evidence(ctx):
+    # one question with a substantive answer: weak, so not enough on its own
+    t = make_transcript([("interviewer", QUESTION), ("respondent", "Zes weken.")])
+    assert ctx.transform([t]) == []
+
+
+def test_a_question_context_suggestion_lands_on_the_answer(ctx):
+    answer = "Zes weken. Echt, zes weken niks. Daarna ging het."
+    t = make_transcript([("interviewer", QUESTION), ("respondent", answer)])
+    # the question (weak) + "niks" in the answer (weak) are two pieces of evidence
+    [c] = ctx.transform([t])
+    answer_seg = t.segments[1]
+    assert c.code == "wachten"
+    assert answer_seg.start <= c.start < c.end <= answer_seg.end      # never the question
+    assert c.quote == t.text[c.start:c.end] == "Zes weken. Echt, zes weken niks."
+    assert ANSWER_SENTENCES == 2
+
+
+def test_two_answers_to_questions_about_the_topic_are_enough(ctx):
+    t = make_transcript([("interviewer", QUESTION), ("respondent", "Zes weken."),
+                         ("interviewer", "En toen u wachtte op de uitkering, hoe deed u dat?"),
+                         ("respondent", "Mijn zus hielp. [lacht] Gelukkig.")])
+    out = ctx.transform([t])
+    assert [c.quote for c in out] == ["Zes weken.", "Mijn zus hielp. [lacht] Gelukkig."]
+    assert all(c.code == "wachten" for c in out)
+
+
+@pytest.mark.parametrize("answer", ["Nee.", "Nee, niet echt.", "Dat niet.", "Weet ik niet.",
+                                    "Geen idee, hoor.", "Tja.", "Oké.", "[lacht]"])
+def test_a_denial_or_non_answer_blocks_question_context(ctx, answer):
+    t = make_transcript([("interviewer", QUESTION), ("respondent", answer),
+                         ("interviewer", "Moest u wachten op de uitkering?"),
+                         ("respondent", answer)])
+    assert ctx.transform([t]) == []
+
+
+def test_a_denial_that_goes_on_about_the_topic_is_an_answer(ctx):
+    answer = ("Nee. Eerlijk gezegd weet ik het niet meer, het was een hele vervelende tijd "
+              "met de gemeente en de formulieren.")
+    t = make_transcript([("interviewer", QUESTION), ("respondent", answer),
+                         ("interviewer", QUESTION), ("respondent", "Ja.")])
+    assert [c.code for c in ctx.transform([t])] == ["wachten", "wachten"]
+
+
+@pytest.mark.parametrize("words,denial", [
+    (["nee"], True), (["niet", "echt"], True), (["dat", "niet"], True),
+    (["weten", "ik", "niet"], True), (["geen", "idee"], True), (["ze", "zeggen", "nee"], True),
+    (["nee", "nog", "niet"], False),        # not yet is an answer
+    (["niet", "in", "[PLAATS-2]"], False), (["ja"], False), ([], False),
+])
+def test_is_denial(words, denial):
+    assert is_denial(words) is denial
+
+
+def test_a_question_with_no_answer_gives_nothing(ctx):
+    t = make_transcript([("respondent", "Niks."), ("interviewer", QUESTION)])
+    assert ctx.transform([t]) == []
+    # a new question ends the reach of the one before it
+    t = make_transcript([("respondent", "Niks."), ("interviewer", QUESTION),
+                         ("interviewer", "Hoe gaat het nu?"), ("respondent", "Goed.")])
+    assert ctx.transform([t]) == []
+
+
+def test_question_context_reaches_the_next_respondent_turn_only(ctx):
+    # one answer gets the question; the turn after it does not (else: two pieces, a code)
+    t = make_transcript([("interviewer", QUESTION), ("respondent", "Zes weken."),
+                         ("respondent", "Mijn zus hielp.")])
+    assert ctx.transform([t]) == []
+    t = make_transcript([("interviewer", QUESTION), ("respondent", "Zes weken."),
+                         ("respondent", "Niks, echt niks.")])
+    assert [c.quote for c in ctx.transform([t])] == ["Zes weken.", "Niks, echt niks."]
+    # anyone else speaking between question and answer ends it
+    t = make_transcript([("interviewer", QUESTION), ("other", "Dat weet ik wel."),
+                         ("respondent", "Niks, echt niks.")])
+    assert ctx.transform([t]) == []
+
+
+def test_question_context_through_an_interpreter(ctx):
+    t = make_transcript([("interviewer", QUESTION), ("interpreter", "[vertaalt]"),
+                         ("respondent", "[spreekt Tigrinya]"),
+                         ("interpreter", "Ze zegt: zes weken. Ze had niks.")])
+    t.segments[3].interpreted = True
+    [c] = ctx.transform([t])
+    assert c.code == "wachten" and c.quote == "Ze zegt: zes weken. Ze had niks."
+    pairs = question_answers(t.segments)
+    assert [(len(q), a.index) for q, a in pairs] == [(1, 3)]
+    # an interpreter's relay with words is part of the question
+    t = make_transcript([("interviewer", "Hoe ging het?"),
+                         ("interpreter", "Hij vraagt of u moest wachten op de uitkering."),
+                         ("interpreter", "Ze zegt: zes weken. Ze had niks.")])
+    t.segments[2].interpreted = True
+    assert [c.code for c in ctx.transform([t])] == ["wachten"]
+
+
+def test_a_weak_cue_in_a_question_is_no_context(ctx):
+    t = make_transcript([("interviewer", "Vond u rust?"), ("respondent", "Ja, in het begin."),
+                         ("interviewer", "En rust nu?"), ("respondent", "Soms wel.")])
+    assert ctx.transform([t]) == []
+
+
+def test_question_context_and_the_answers_own_cue_give_one_passage(ctx):
+    t = make_transcript([("interviewer", QUESTION),
+                         ("respondent", "Ik moest lang wachten op die uitkering. Zes weken.")])
+    [c] = ctx.transform([t])
+    assert c.quote == "Ik moest lang wachten op die uitkering. Zes weken."

@@ -7,6 +7,11 @@ misses (irregular verbs such as *moest*, *werd*, *wist*; plurals such as *kinder
 domain words of this field (*bijstand*, *toeslag*...). Anonymization placeholders such as
 ``[PERSOON-1]`` stay one token.
 
+spaCy's Dutch tokenizer keeps a long list of written abbreviations whole, period included;
+the few that are everyday spoken words (``SPOKEN_WORDS``: *dat.*, *al.*, *me.*, *u.*, *ex.*,
+*IND.*...) are dropped from it, so "Dat. Ik had geen bed." is two sentences and *ex* keeps
+its lemma at the end of a sentence.
+
 ``process_segments`` masks stage directions ([lacht]) with spaces, so token offsets are
 offsets into ``segment.text`` (add ``segment.start`` for the transcript) and no stage
 direction ever becomes a lemma.
@@ -29,6 +34,10 @@ _PLACEHOLDER = re.compile(PLACEHOLDER_RE)
 BATCH_SIZE = 256
 # klantreis_lemmas does the lookup itself (cached), so the per-token lemmatizer can rest
 FAST_DISABLE = ("lemmatizer",)
+# tokenizer exceptions "X." (abbreviations) whose X is an everyday spoken word: at the end
+# of a spoken sentence the period is a full stop, not part of the word
+SPOKEN_WORDS = frozenset({"al", "app", "bel", "best", "dat", "ex", "hand", "ind", "kon", "me",
+                          "ov", "pan", "pas", "red", "top", "u", "ver", "vol"})
 
 
 @lru_cache(maxsize=1)
@@ -142,6 +151,9 @@ def get_nlp() -> "Language":
     # placeholders are one token: "[PERSOON-1]," -> "[PERSOON-1]" ","
     prefixes = [PLACEHOLDER_RE] + list(nlp.Defaults.prefixes or [])
     nlp.tokenizer.prefix_search = compile_prefix_regex(prefixes).search
+    # "dat." is not the abbreviation of "datief" in speech: split off the full stop
+    nlp.tokenizer.rules = {form: attrs for form, attrs in nlp.tokenizer.rules.items()
+                           if not (form.endswith(".") and form[:-1].lower() in SPOKEN_WORDS)}
     return nlp
 
 

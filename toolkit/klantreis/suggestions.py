@@ -2,11 +2,10 @@
 
 A cue is a sequence of lemmas that must occur in order within one sentence, with at most
 ``MAX_GAP`` other words between consecutive lemmas; ``toeslag*`` matches a lemma prefix.
-Matching is on the lemmas of respondent turns only (the interviewer's questions are not
-evidence), with stage directions ([lacht]) masked: they are not words, so they neither
-match nor count in a gap. Punctuation and fillers (*eh*, *ehm*) do not count in a gap
-either: spoken Dutch is full of them. A match suggests the code for the whole sentence it
-is in.
+Matching is on the lemmas of respondent turns, with stage directions ([lacht]) masked: they
+are not words, so they neither match nor count in a gap. Punctuation and fillers (*eh*,
+*ehm*) do not count in a gap either: spoken Dutch is full of them. A match suggests the
+code for the whole sentence it is in.
 
 A cue written with a leading ``~`` (``"~rust"``) is *weak*: a common expression that fits the
 code but also much else. On its own it is not enough: a respondent gets the code when one
@@ -14,11 +13,28 @@ of its ordinary cues matches, or when its weak cues match in at least ``WEAK_HIT
 different sentences of her turns. Once she has the code, every matching sentence is
 suggested.
 
+The interviewer's words are never evidence on their own, but a question is context for the
+answer right after it ("I: Hoe lang moest u wachten op uw uitkering? R: Zes weken. Echt,
+zes weken niks."): an ordinary cue in the interviewer turn (with the interpreter's relay of
+it, if any) right before a respondent turn is weak evidence *for that answer*. It counts
+toward the ``WEAK_HITS`` rule like a ``~`` cue (the question with its answer is one piece of
+evidence, apart from what the answer itself says), and once the respondent has the code the
+answer's first ``ANSWER_SENTENCES`` sentences are suggested: the span is always inside the
+respondent turn, never in the question. It reaches the next respondent turn only (an
+interpreter's relay and turns without words may come in between; anyone else's turn ends
+it), and never an answer that is a denial (*Nee.*, *Niet echt.*, *Dat niet.*, *Weet ik
+niet.*, *Geen idee.*: ``is_denial``, at most ``DENIAL_MAX_WORDS`` words in all) or a bare
+non-answer (*Tja.*, *Oké.*). A denial that goes on about the topic ("Nee. Eerlijk gezegd
+niet. Ik heb het opgezocht, maar...") is an answer: the question's topic is hers.
+
 A negation right before a cue (*geen*, *niet*, *nooit*... at most ``NEGATION_WINDOW`` words
-before its first lemma, in the same sentence) cancels the match: "geen huis krijgen" is not
-evidence for "huis krijgen". A cue that itself starts with a negation ("geen geld") is
-written for exactly that and is never cancelled, nor is one that starts with a preposition
-or question word (``NOT_NEGATED``: in "ik weet niet tot wanneer" the negation is the verb's).
+before its first lemma, in the same sentence, not counting *meer*, *echt*, *helemaal*...:
+``NEGATION_TRANSPARENT``) cancels the match: "geen huis krijgen" is not evidence for "huis
+krijgen", nor "niet meer zelf kunnen" for "zelf kunnen". A cue that itself starts with a
+negation ("geen geld") is written for exactly that and is never cancelled, nor is one that
+starts with a preposition or question word (``NOT_NEGATED``: in "ik weet niet tot wanneer"
+the negation is the verb's) unless the negation is a pronoun (*niks*, *niets*, *geen*: "hij
+kon niks voor mij regelen" is no "voor mij regelen").
 
 Suggestions are never mixed with human codings: they carry ``origin="suggestion"`` and the
 coder name ``SUGGESTION_CODER`` until a researcher accepts them (``CodingSession.accept``).
@@ -30,7 +46,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from .codebook import Codebook
 from .errors import KlantreisError
-from .models import Coding, Transcript
+from .models import Coding, Segment, Transcript
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokens import Doc
@@ -41,10 +57,30 @@ WEAK_HITS = 2      # sentences with a weak cue that together are enough evidence
 # a negation this many words before a cue's first lemma cancels the match
 NEGATIONS = frozenset({"geen", "niet", "nooit", "niks", "niets", "nergens"})
 NEGATION_WINDOW = 1
+# words between a negation and the cue that do not count in that window ("niet meer zelf",
+# "geen echt huis")
+NEGATION_TRANSPARENT = frozenset({"meer", "echt", "helemaal", "eens", "ook", "nog", "zo"})
 # ... unless the cue starts with one of these: the negation then belongs to the verb before
 # it ("ik weet niet tot wanneer", "het staat niet op papier")
 NOT_NEGATED = frozenset({"tot", "op", "in", "als", "voor", "zonder", "met", "van", "naar",
                          "bij", "over", "om", "te", "wat", "hoe", "wie", "waar", "er"})
+# ... except after a negating pronoun, the object of the cue's verb: "hij kon niks voor mij
+# regelen" is no "voor mij regelen"
+NEGATING_PRONOUNS = frozenset({"niks", "niets", "geen"})
+# question context: how many sentences of the answer are suggested for a cue in the question
+ANSWER_SENTENCES = 2
+# an answer is a denial when its first sentence has only these words, at least one of them
+# from DENIAL_HEADS ("Nee.", "Niet echt.", "Dat niet.", "Weet ik niet.", "Geen idee.", "Ze
+# zegt nee."), and it has at most DENIAL_MAX_WORDS words in all; "Nee, nog niet." is no
+# denial (not yet is an answer)
+DENIAL_WORDS = frozenset({"nee", "neen", "niet", "geen", "nooit", "niks", "niets", "idee",
+                          "echt", "zo", "dat", "het", "ik", "weten", "denken", "eigenlijk",
+                          "hoor", "nou", "helemaal", "ook", "eerlijk", "zeggen", "ze", "zij",
+                          "toch", "nope", "mwah"})
+DENIAL_HEADS = NEGATIONS | {"nee", "neen", "nope"}
+DENIAL_MAX_WORDS = 10
+# an answer of only these words says nothing ("Tja.", "Oké."); "Ja." does: it confirms
+NON_ANSWER_WORDS = frozenset({"tja", "oké", "ok", "okay", "mwah", "pff", "nou"})
 # hesitations that are not words: never cue lemmas, never counted in a gap
 FILLERS = frozenset({"eh", "ehm", "uh", "uhm", "hm", "hmm", "mm", "ehh", "uhh", "euh"})
 
@@ -122,8 +158,13 @@ class CueMatcher:
         self._empty = ((), frozenset())
         self._fillers = frozenset(vocab.strings.add(f) for f in FILLERS)
         self._negations = frozenset(vocab.strings.add(f) for f in NEGATIONS)
-        self._negatable = [cue.parts[0][0] not in NEGATIONS | NOT_NEGATED
+        self._transparent = frozenset(vocab.strings.add(f) for f in NEGATION_TRANSPARENT)
+        # 2: any negation cancels; 1: only a negating pronoun (niks voor mij regelen);
+        # 0: never (the cue starts with a negation)
+        self._negatable = [0 if cue.parts[0][0] in NEGATIONS
+                           else 1 if cue.parts[0][0] in NOT_NEGATED else 2
                            for cue in self.cues]
+        self._pronouns = frozenset(vocab.strings.add(f) for f in NEGATING_PRONOUNS)
 
     def __len__(self) -> int:
         return len(self.cues)
@@ -160,19 +201,24 @@ class CueMatcher:
                 continue
             negated = self._negated(words, i)
             for ci in starts:
-                if negated and self._negatable[ci]:
+                if negated and self._negatable[ci] >= (1 if negated in self._pronouns else 2):
                     continue
                 last = self._extend(words, ci, 1, i, n)
                 if last is not None:
                     out.append((ci, words[i][0], words[last][0] + 1))
         return out
 
-    def _negated(self, words, i: int) -> bool:
+    def _negated(self, words, i: int) -> int:
+        """The lemma (hash) of the negation right before word ``i``, or 0."""
         sent = words[i][1]
-        for j in range(max(0, i - NEGATION_WINDOW), i):
-            if words[j][1] == sent and words[j][3] in self._negations:
-                return True
-        return False
+        budget, j = NEGATION_WINDOW, i - 1
+        while budget and j >= 0 and words[j][1] == sent:
+            if words[j][3] in self._negations:
+                return words[j][3]
+            if words[j][3] not in self._transparent:
+                budget -= 1
+            j -= 1
+        return 0
 
     def _extend(self, words, ci: int, k: int, pos: int, n: int) -> int | None:
         parts = self.cues[ci].parts
@@ -236,20 +282,39 @@ class DeductiveSuggester:
             out.extend(self.suggest_transcript(transcript))
         return out
 
-    def evidence(self, transcript: Transcript) -> dict[str, dict[tuple[int, int], bool]]:
-        """code -> {(start, end) of a sentence in ``transcript.text``: strong?}: every
-        respondent sentence in which a cue of the code matches, before the weak-cue rule."""
+    def evidence(self, transcript: Transcript) -> dict[str, dict[tuple[int, int, bool], bool]]:
+        """code -> {(start, end, via_question): strong?}: every respondent sentence in
+        which a cue of the code matches (``via_question`` False), and every answer whose
+        question has an ordinary cue of the code (its first ``ANSWER_SENTENCES`` sentences,
+        ``via_question`` True, never strong); offsets into ``transcript.text``, before the
+        weak-cue rule."""
         from .nlp import process_segments
 
         segments = transcript.respondent_segments
-        found: dict[str, dict[tuple[int, int], bool]] = {}
-        for segment, doc in zip(segments, process_segments(segments)):
+        pairs = question_answers(transcript.segments)
+        questions = [q for qs, _a in pairs for q in qs]
+        docs = process_segments(list(segments) + questions)
+        by_index = {seg.index: doc for seg, doc in zip(list(segments) + questions, docs)}
+        found: dict[str, dict[tuple[int, int, bool], bool]] = {}
+        for segment in segments:
+            doc = by_index[segment.index]
             for cue, start, _end in self.matcher.find(doc):
                 sent = doc[start].sent
                 a, b = _trimmed(doc, sent.start_char, sent.end_char)
-                span = (segment.start + a, segment.start + b)
+                key = (segment.start + a, segment.start + b, False)
                 sents = found.setdefault(cue.code, {})
-                sents[span] = sents.get(span, False) or not cue.weak
+                sents[key] = sents.get(key, False) or not cue.weak
+        for qs, answer in pairs:
+            codes = {cue.code for q in qs for cue, _a, _b in self.matcher.find(by_index[q.index])
+                     if not cue.weak}
+            if not codes:
+                continue
+            span = answer_span(by_index[answer.index], self.matcher)
+            if span is None:
+                continue
+            key = (answer.start + span[0], answer.start + span[1], True)
+            for code in codes:
+                found.setdefault(code, {})[key] = False
         return found
 
     def suggest_transcript(self, transcript: Transcript) -> list[Coding]:
@@ -257,12 +322,65 @@ class DeductiveSuggester:
         for code, sents in self.evidence(transcript).items():
             if not enough_evidence(sents.values()):
                 continue
-            for a, b in sents:
+            for a, b in {(a, b) for a, b, _q in sents}:
                 out.append(Coding(
                     respondent_id=transcript.respondent_id, code=code, start=a, end=b,
                     coder=SUGGESTION_CODER, quote=transcript.text[a:b], origin="suggestion",
                     source_sha256=transcript.sha256))
-        return _merge_adjacent(sorted(out, key=lambda c: (c.code, c.start)), transcript)
+        return _merge_adjacent(_drop_nested(sorted(out, key=lambda c: (c.code, c.start,
+                                                                       -c.end))), transcript)
+
+
+def question_answers(segments: Iterable[Segment]) -> list[tuple[list[Segment], Segment]]:
+    """(question turns, answer turn) pairs: an interviewer turn with words (and an
+    interpreter's relay of it) and the first respondent turn with words right after it.
+    Interpreter relays and turns without words (``[vertaalt]``, ``[spreekt Tigrinya]``) may
+    come in between; any other turn with words (a new question, the companion speaking)
+    ends the question's reach."""
+    from .nlp import masked_text
+
+    pairs: list[tuple[list[Segment], Segment]] = []
+    question: list[Segment] = []
+    for seg in segments:
+        if not any(ch.isalnum() for ch in masked_text(seg)):
+            continue
+        if seg.is_respondent_voice:
+            if question:
+                pairs.append((question, seg))
+            question = []
+        elif seg.role == "interviewer":
+            question = [seg]
+        elif seg.role == "interpreter" and question:
+            question.append(seg)           # the question relayed in her language
+        else:
+            question = []
+    return pairs
+
+
+def answer_span(doc: "Doc", matcher: CueMatcher) -> tuple[int, int] | None:
+    """Character span (in ``doc``) of the first ``ANSWER_SENTENCES`` sentences of an
+    answer, or None when the answer is a denial or a non-answer."""
+    words = matcher._words(doc)
+    if not words:
+        return None
+    lemmas = matcher.vocab.strings
+    first = [lemmas[w[3]] for w in words if w[1] == words[0][1]]
+    if is_denial(first) and len(words) <= DENIAL_MAX_WORDS:
+        return None
+    if all(lemmas[w[3]] in NON_ANSWER_WORDS for w in words):
+        return None
+    # the first ANSWER_SENTENCES sentences with words ([lacht] alone is no sentence); the
+    # sentence numbers of the words are positions in doc.sents
+    sents = list(doc.sents)
+    numbers = sorted({w[1] for w in words})[:ANSWER_SENTENCES]
+    return _trimmed(doc, sents[numbers[0]].start_char, sents[numbers[-1]].end_char)
+
+
+def is_denial(lemmas: list[str]) -> bool:
+    """Whether an answer's first sentence (its lemmas, words only) is a denial: "Nee.",
+    "Niet echt.", "Dat niet.", "Weet ik niet.", "Geen idee.", "Ze zegt nee."."""
+    return (bool(lemmas) and all(lemma in DENIAL_WORDS for lemma in lemmas)
+            and any(lemma in DENIAL_HEADS for lemma in lemmas))
 
 
 def enough_evidence(sentences: Iterable[bool]) -> bool:
@@ -284,6 +402,17 @@ def _trimmed(doc: "Doc", a: int, b: int) -> tuple[int, int]:
     while b > a and text[b - 1].isspace():
         b -= 1
     return a, b
+
+
+def _drop_nested(codings: list[Coding]) -> list[Coding]:
+    """Drop a suggestion inside another of the same code (an answer's opening sentences
+    around a sentence with its own cue); ``codings`` sorted by code, start, -end."""
+    out: list[Coding] = []
+    for c in codings:
+        if out and out[-1].code == c.code and out[-1].start <= c.start and c.end <= out[-1].end:
+            continue
+        out.append(c)
+    return out
 
 
 def _merge_adjacent(codings: list[Coding], transcript: Transcript) -> list[Coding]:
