@@ -192,9 +192,11 @@ def test_desired_curve_from_recommendations():
 def test_trim_quote_cuts_at_a_word_boundary():
     text = " ".join(["woord"] * 60)
     out = trim_quote(text, 160)
-    assert out.endswith("\u2026") and len(out) <= 161
-    assert text.startswith(out[:-1]) and out[-2] != " "
+    # whole words left out: the ellipsis stands apart (Taalunie), no word is cut
+    assert out.endswith(" \u2026") and len(out) <= 162
+    assert text.startswith(out[:-2]) and out[:-2].endswith("woord")
     assert trim_quote("  kort\n citaat ") == "kort citaat"
+    assert trim_quote("Ja [lacht] dat was [PERSOON-1].") == "Ja dat was [PERSOON-1]."
 
 
 def test_mermaid_is_structurally_valid():

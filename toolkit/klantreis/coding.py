@@ -110,7 +110,8 @@ def occurrence_of(text: str, quote: str, start: int) -> int:
     return 1
 
 
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """``start``/``end`` moved inwards past whitespace at either edge."""
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
@@ -231,7 +232,7 @@ class CodingSession:
                 and 0 <= start < end <= len(t.text)):
             raise KlantreisError(f"{t.respondent_id}: posities ({start}, {end}) vallen buiten "
                                  f"het transcript (lengte {len(t.text)})")
-        start, end = _trim(t.text, start, end)
+        start, end = trim_span(t.text, start, end)
         if start == end:
             raise KlantreisError(f"{t.respondent_id}: de passage ({start}, {end}) is leeg")
         if quote is not None and quote_pattern(quote).fullmatch(t.text, start, end) is None:

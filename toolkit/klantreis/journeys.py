@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 from .codebook import Codebook
 from .errors import KlantreisError, SchemaError
 from .models import Coding, Journey, Transcript
+from .quotes import quote_text
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -73,15 +74,8 @@ def level_of(score: float | None) -> str:
 
 
 def trim_quote(text: str, limit: int = QUOTE_CHARS) -> str:
-    """Collapse whitespace; cut at the last word boundary before ``limit`` and add '…'."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[:limit]
-    space = cut.rfind(" ")
-    if space > limit // 2:          # a word boundary not too far back
-        cut = cut[:space]
-    return cut.rstrip(" ,;:-–") + "…"
+    """A passage as the heartbeat and poster quote it (``klantreis.quotes.quote_text``)."""
+    return quote_text(text, limit)
 
 
 def coding_key(coding: Coding) -> int | str:

@@ -34,6 +34,7 @@ import pandas as pd
 from .codebook import Codebook
 from .errors import KlantreisError
 from .models import Coding, Persona, Transcript
+from .quotes import quote_text
 
 GROUND_TRUTH_COLUMNS = ("persona_onderzoekers",)
 _ID_COLUMNS = ("id", "respondent", "respondent_id", "respondent_nr")
@@ -1314,22 +1315,6 @@ def code_stats(codings: Sequence[Coding], members: Sequence[str], codebook: Code
     return out
 
 
-_STAGE = re.compile(r"\s*\[[a-z][^\]\n]*\]")  # [lacht], [stilte]: not placeholders
-
-
-def _clean_quote(text: str, limit: int = 220) -> str:
-    text = " ".join(_STAGE.sub("", text).split())
-    # a passage may cut a bracketed remark in half: drop the stray piece at either end
-    text = re.sub(r"\s*\[[^\]]*$", "", text)
-    text = re.sub(r"^[^\[]*\]\s*", "", text) if "]" in text.split("[")[0] else text
-    if len(text) <= limit:
-        return text
-    cut = text[:limit]
-    for stop in (". ", "? ", "! "):
-        pos = cut.rfind(stop)
-        if pos > limit * 0.5:
-            return cut[:pos + 1]
-    return cut.rsplit(" ", 1)[0] + " …"
 
 
 def persona_card(result: PersonaResult, persona_id: str, transcripts: Sequence[Transcript],
@@ -1422,7 +1407,7 @@ def _representative_quotes(result: PersonaResult, persona: Persona,
         t = texts.get(c.respondent_id)
         raw = t.text[c.start:c.end] if t is not None and 0 <= c.start < c.end <= len(t.text) \
             else c.quote
-        text = _clean_quote(raw or "")
+        text = quote_text(raw or "", 220)
         if len(text) < 25:
             continue
         length_fit = 1.0 if 50 <= len(text) <= 200 else 0.7

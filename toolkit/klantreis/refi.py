@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 import numpy as np
 from lxml import etree
 
+from .coding import trim_span
 from .errors import InputError, KlantreisError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -879,7 +880,7 @@ def project_data(project: QdaProject, codebook: "Codebook") -> ProjectData:
                 if kind != "code":
                     skipped["coding-category" if kind else "coding-unmapped-code"] += 1
                     continue
-                a, b = _trim(source.text, c.start, c.end)
+                a, b = trim_span(source.text, c.start, c.end)
                 if a == b:
                     skipped["empty-selection"] += 1
                     continue
@@ -891,14 +892,6 @@ def project_data(project: QdaProject, codebook: "Codebook") -> ProjectData:
     mapped = set(code_map)
     unmapped = [q for q in project.all_codes() if q.guid not in mapped and q.codable]
     return ProjectData(rids, _dedupe(codings), memos, code_map, unmapped, skipped)
-
-
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
 
 
 def _dedupe(codings: list["Coding"]) -> list["Coding"]:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
 from ..models import Coding, Transcript
+from ..quotes import STAGE_DIRECTION, quote_text
 
 WEAK_MIN_RESPONDENTS = 3
 WEAK_MIN_SHARE = 0.20
@@ -25,7 +26,6 @@ QUOTE_MIN, QUOTE_MAX = 40, 280
 _NUMBER_WORDS = ("nul", "één", "twee", "drie", "vier", "vijf", "zes", "zeven", "acht",
                  "negen", "tien", "elf", "twaalf", "dertien", "veertien", "vijftien",
                  "zestien", "zeventien", "achttien", "negentien", "twintig")
-_STAGE = re.compile(r"\s*\[(?![A-Z][A-Z_]*(?:-\d+)?\])[^\[\]\n]{1,60}\]")  # [lacht], not [PERSOON-1]
 
 
 def number_word(n: int, capital: bool = False) -> str:
@@ -43,17 +43,8 @@ def n_van_n(n: int, total: int, noun: str = "respondenten") -> str:
 
 
 def clean_quote(text: str, limit: int = QUOTE_MAX) -> str:
-    """Whitespace collapsed, stage directions ([lacht]) removed, cut at a sentence end or word
-    boundary with an ellipsis. Placeholders ([PERSOON-1]) stay: they are the anonymized text."""
-    text = " ".join(_STAGE.sub("", text).split())
-    if len(text) <= limit:
-        return text
-    cut = text[:limit]
-    for stop in (". ", "? ", "! "):
-        pos = cut.rfind(stop)
-        if pos > limit * 0.5:
-            return cut[:pos + 1] + " \u2026"
-    return cut.rsplit(" ", 1)[0].rstrip(" ,;:-\u2013") + " \u2026"
+    """A passage as the report quotes it (``klantreis.quotes.quote_text``)."""
+    return quote_text(text, limit)
 
 
 # --- interviews ------------------------------------------------------------------------
@@ -259,7 +250,7 @@ def pick_quotes(codings: Sequence[Coding], codes: Sequence[str], texts: Mapping[
         t = texts.get(c.respondent_id)
         raw = t.text[c.start:c.end] if t is not None and 0 <= c.start < c.end <= len(t.text) \
             else c.quote
-        cleaned = " ".join(_STAGE.sub("", raw or "").split())
+        cleaned = " ".join(STAGE_DIRECTION.sub("", raw or "").split())
         if len(cleaned) < QUOTE_MIN:
             continue
         strength = abs(valence_of(c)) if valence_of else 0
