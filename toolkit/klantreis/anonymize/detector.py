@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
-from .base import (ADRES, INSTELLING, LEEFTIJD, PERSOON, PLACEHOLDER_RE, PLAATS,
+from .base import (ADRES, INSTELLING, PERSOON, PLACEHOLDER_RE, PLAATS,
                    AnonymizationSettings, Detection)
 from .lexicon import Lexicon, StudyLists, fold
 from .names import INTERFIX, ORG_AFTER, ORG_TYPES, TITLES, WORD_RE, NameFinder, Tok, tokenize

@@ -26,7 +26,7 @@ from typing import Any
 
 from ..errors import InputError, KlantreisError
 from ..progress import say, track
-from .base import AnonymizationSettings, Detection
+from .base import AnonymizationSettings
 from .lexicon import StudyLists
 from .pseudonyms import PseudonymRegistry, apply
 

@@ -52,21 +52,29 @@ def report_inputs(res) -> None:
             f"'phases' en zonder code_map) en tellen niet mee")
 
 
-def run(args) -> int:
-    from ..errors import display_path
-    from ..heartbeat import write_heartbeat_outputs
+def load_heartbeats(args):
+    """(study, StudyHeartbeats, selected heartbeats) for the heartbeat and poster commands,
+    after the privacy gate: their figures carry quotes from the transcripts."""
+    from ..anonymize import privacy_gate
     from ..journeys import heartbeats_for_study
     from ..progress import say
-    from ..anonymize import privacy_gate
     from ..study import Study
 
-    formats = parse_formats(args.formats)
     study = Study.load(args.study)
-    privacy_gate(study)             # the figures carry quotes from the transcripts
+    privacy_gate(study)
     say("heartbeats berekenen ...")
     res = heartbeats_for_study(study, journey_id=args.journey)
     report_inputs(res)
-    hbs = select_personas(res.heartbeats, args.persona)
+    return study, res, select_personas(res.heartbeats, args.persona)
+
+
+def run(args) -> int:
+    from ..errors import display_path
+    from ..heartbeat import write_heartbeat_outputs
+    from ..progress import say
+
+    formats = parse_formats(args.formats)
+    study, res, hbs = load_heartbeats(args)
     say(f"figuren tekenen ({len(hbs)} persona's) ...")
     written = write_heartbeat_outputs(hbs, res.journey, study.reports_dir / "heartbeats",
                                       formats=formats, dpi=args.dpi)

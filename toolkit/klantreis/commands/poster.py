@@ -1,7 +1,7 @@
 """klantreis poster STUDY [--size A3|A2]: a journey map poster per persona."""
 from __future__ import annotations
 
-from .heartbeat import parse_formats, report_inputs, select_personas
+from .heartbeat import load_heartbeats, parse_formats
 
 
 def add_arguments(p) -> None:
@@ -19,19 +19,11 @@ def add_arguments(p) -> None:
 
 def run(args) -> int:
     from ..errors import display_path
-    from ..journeys import heartbeats_for_study
     from ..posters import write_posters
     from ..progress import say
-    from ..anonymize import privacy_gate
-    from ..study import Study
 
     formats = parse_formats(args.formats)
-    study = Study.load(args.study)
-    privacy_gate(study)             # the figures carry quotes from the transcripts
-    say("heartbeats berekenen ...")
-    res = heartbeats_for_study(study, journey_id=args.journey)
-    report_inputs(res)
-    hbs = select_personas(res.heartbeats, args.persona)
+    study, res, hbs = load_heartbeats(args)
     personas = {p.id: p for p in study.personas}
     code_names = {c.id: c.name for c in study.codebook.codes}
     out = study.reports_dir / "posters"
