@@ -504,3 +504,21 @@ def test_study_lists_read_labels(tmp_path):
     assert [(d.text, d.label) for d in lists.deny] == [("Piet", "PERSOON"), ("Zonnedorp", "PLAATS")]
     assert lists.allow == ["R01.txt:3 Roos"]
     assert os.path.basename(str(root)) == "studie"
+
+
+def test_gate_message_groups_by_line_and_points_raw_files_to_the_anonymizer(tmp_path):
+    from klantreis.anonymize.gate import RAW_FILE_SUSPECTS, Suspect, gate_message
+    raw = tmp_path / "interviews" / "R01.txt"
+    done = tmp_path / "interviews" / "R02.txt"
+    suspects = [Suspect(raw, 1 + i // 5, "PERSOON", f"Naam{i}", 0, 4)
+                for i in range(RAW_FILE_SUSPECTS)]
+    suspects += [Suspect(done, 7, "TELEFOON", "0612345678", 0, 10),
+                 Suspect(done, 7, "PERSOON", "Kees", 12, 16)]
+    msg = gate_message(suspects, tmp_path)
+    assert f"{RAW_FILE_SUSPECTS + 2} mogelijke persoonsgegevens in 2 transcript(en)" in msg
+    assert "interviews/R01.txt:1: 5x mogelijke naam" in msg
+    assert "interviews/R02.txt:7: mogelijk telefoonnummer, mogelijke naam" in msg
+    assert "klantreis anonymize" in msg
+    hint = next(line for line in msg.splitlines() if "niet-geanonimiseerd" in line)
+    assert "R01.txt" in hint and "R02.txt" not in hint
+    assert "Naam" not in msg and "Kees" not in msg and "0612345678" not in msg

@@ -61,6 +61,9 @@ class Suspect:
         return f"{shown}:{self.line}"
 
 
+# More suspects than this in one file: it was most likely never anonymized.
+RAW_FILE_SUSPECTS = 25
+
 _ENTRY = re.compile(r"^(?P<file>[^\s:]+):(?P<line>\d+)(?:\s+(?P<token>.+))?$")
 
 
@@ -201,15 +204,32 @@ def privacy_gate(study) -> None:
     files, _ = source_files(study.interviews_dir) if study.interviews_dir.is_dir() else ([], [])
     suspects = check_files(files, study=study, allow=allow) if files else []
     if suspects:
-        raise PrivacyGateError(gate_message(suspects, root), root / "anonymization" / "allow.txt")
+        raise PrivacyGateError(gate_message(suspects, root), study.interviews_dir)
 
 
 def gate_message(suspects: Sequence[Suspect], root: Path | None = None, limit: int = 20) -> str:
-    lines = [f"{len(suspects)} mogelijke persoonsgegevens in de geanonimiseerde transcripten; "
-             f"er wordt geen rapport gemaakt. Vervang ze, of accepteer ze in allow.txt "
-             f"('BESTAND:REGEL woord'). Zie 'klantreis anonymize --check':"]
-    for s in suspects[:limit]:
-        lines.append(f"  {s.where(root)}: {s.reason}")
-    if len(suspects) > limit:
-        lines.append(f"  ... en nog {len(suspects) - limit}")
+    """What the gate says: per line of a transcript which kinds of suspects it holds (never
+    the words themselves), the first ``limit`` lines, and what to do next. A file with many
+    suspects is probably not anonymized at all, so the message then says how to do that."""
+    from collections import Counter, defaultdict
+    by_line: dict[str, Counter] = defaultdict(Counter)
+    per_file: Counter = Counter()
+    for sus in suspects:
+        where = sus.where(root)
+        by_line[where][sus.reason] += 1
+        per_file[where.rsplit(":", 1)[0]] += 1
+    lines = [f"{len(suspects)} mogelijke persoonsgegevens in {len(per_file)} transcript(en); "
+             f"er worden geen kaarten, figuren of rapport gemaakt zolang ze er staan."]
+    raw = sorted(f for f, n in per_file.items() if n >= RAW_FILE_SUSPECTS)
+    if raw:
+        lines.append(f"Zo veel in {', '.join(raw)} wijst op een niet-geanonimiseerd transcript: "
+                     f"anonimiseer eerst met 'klantreis anonymize MAP_MET_RUWE_BESTANDEN --out "
+                     f"NIEUWE_MAP' en zet de uitvoer in interviews/.")
+    lines.append("Vervang de rest, of accepteer ze in anonymization/allow.txt "
+                 "('BESTAND:REGEL woord'); de woorden zelf toont 'klantreis anonymize --check'.")
+    for where, reasons in list(by_line.items())[:limit]:
+        kinds = ", ".join(f"{n}x {reason}" if n > 1 else reason for reason, n in reasons.items())
+        lines.append(f"  {where}: {kinds}")
+    if len(by_line) > limit:
+        lines.append(f"  ... en nog {len(by_line) - limit} regel(s)")
     return "\n".join(lines)
