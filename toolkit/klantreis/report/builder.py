@@ -37,7 +37,11 @@ PHASE_NAMES = {"define": "Definefase", "discover": "Discoverfase", "design": "De
 AUDIENCE_TITLES = {"overheid": "Aanbevelingen voor de overheid",
                    "vervolgonderzoek": "Aanbevelingen voor vervolgonderzoek"}
 KIND_TITLES = {"quick win": "Quick wins", "not so quick win": "Not so quick wins"}
-GROUND_TRUTH = ("persona_onderzoekers",)
+def _is_own_assignment(column: str) -> bool:
+    """A respondent-table column with the researchers' own persona assignment (any
+    ``persona*`` column, as in ``personas.excluded_attribute_columns``): shown for comparison,
+    never used by the analysis."""
+    return str(column).lower().startswith("persona")
 ANNEX_LETTERS = "ABCDEFGHIJ"
 
 
@@ -799,9 +803,9 @@ class ReportBuilder:
         w = self.w
         table = self.ctx.respondents
         columns = [c for c in (table.columns if table is not None else []) if c != "id"]
-        attrs = [c for c in columns if c not in GROUND_TRUTH and not IDENTIFYING.search(c)]
+        attrs = [c for c in columns if not _is_own_assignment(c) and not IDENTIFYING.search(c)]
         hidden = [c for c in columns if IDENTIFYING.search(c)]
-        truth = [c for c in columns if c in GROUND_TRUTH]
+        truth = [c for c in columns if _is_own_assignment(c)]
         landscape = len(attrs) + len(truth) + 4 > 7
         _, letter = self.annex("Respondentenoverzicht", landscape=landscape)
         assigned = {}
