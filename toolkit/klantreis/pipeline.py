@@ -193,6 +193,14 @@ def _codings(ctx: RunContext) -> None:
     ctx.codings, ctx.codings_source = codings_for_analysis(ctx.study,
                                                            transcripts=ctx.transcripts)
     ctx.all_codings = all_human_codings(ctx.study)
+    if ctx.study.store_path.exists():
+        from .store import Store
+        with Store(ctx.study.store_path) as store:
+            for ch in store.changed_sources(ctx.transcripts):
+                # codings from codings/ files are located again; these were made in the store
+                say(f"  LET OP: transcript {ch.respondent_id} is gewijzigd nadat er in de "
+                    f"opslag op gecodeerd is; {ch.codings} codering(en) wijzen mogelijk naar "
+                    f"de verkeerde passage. Controleer ze (CodingSession.show).")
     coded = len({c.respondent_id for c in ctx.codings})
     if ctx.codings_source == "suggestions":
         say("  geen menselijke coderingen: de analyse gebruikt machinesuggesties")
