@@ -657,7 +657,7 @@ class ReportBuilder:
             m = km.moment
             rows.append((km.label, f"{m.phase_name}: {m.label}" if m.step else m.label,
                          dutch_number(m.score), km.n_van_n, cite))
-        self.w.table(["", "Moment", "Score", "Respondenten", "Citaat"], rows,
+        self.w.table(["", "Moment", "Score", "n van N", "Citaat"], rows,
                      caption=f"Pijn- en hoogtepunten van {hb.name}",
                      widths_cm=[1, 4.5, 1.5, 2.2, 7], font_size=8)
 
