@@ -598,3 +598,15 @@ def test_bundled_transcripts_all_import_with_a_respondent():
     assert with_interpreter
     assert all(any(s.interpreted for s in t.segments) for t in with_interpreter)
     assert not [w for w in result.warnings if "transcript" in w and "geen" in w]
+
+
+def test_every_unreadable_file_is_named_at_once(make_study, capsys):
+    from klantreis.cli import main
+    root = make_study({"R01.txt": b"\x00\x01\x02" * 400, "R02.txt": b"",
+                       "R03.txt": "I: Hoe ging het?\n\nR: Goed.\n", "R04.pdf": b"%PDF-1.4"})
+    assert main(["-q", "check", str(root)]) == 2
+    err = capsys.readouterr().err
+    assert "3 bestanden kunnen niet worden gelezen" in err
+    for name in ("R01.txt", "R02.txt", "R04.pdf"):
+        assert name in err
+    assert "R03.txt" not in err and "Traceback" not in err

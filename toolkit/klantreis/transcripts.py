@@ -1148,17 +1148,27 @@ def import_study(study: "Study") -> StudyImport:
     ids_map = study.config.respondent_ids
     seen: dict[str, Path] = {}
     transcripts = []
+    problems: list[InputError] = []      # every unreadable file at once, not one per run
     for p in files:
         rid = ids_map.get(p.stem, p.stem)
-        if rid in seen:
-            raise InputError(f"respondent '{rid}' heeft twee transcripten: {seen[rid].name} en "
-                             f"{p.name}; verwijder er één of gebruik respondent_ids in "
-                             f"study.yaml", p)
-        seen[rid] = p
-        t = read_transcript(p, respondent_id=rid, speakers=study.config.speakers,
-                            warnings=warnings)
+        try:
+            if rid in seen:
+                raise InputError(f"respondent '{rid}' heeft twee transcripten: "
+                                 f"{seen[rid].name} en {p.name}; verwijder er één of gebruik "
+                                 f"respondent_ids in study.yaml", p)
+            seen[rid] = p
+            t = read_transcript(p, respondent_id=rid, speakers=study.config.speakers,
+                                warnings=warnings)
+        except InputError as err:
+            problems.append(err)
+            continue
         t.attributes = table.attributes(rid)
         transcripts.append(t)
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise InputError(f"{len(problems)} bestanden kunnen niet worden gelezen:\n"
+                         + "\n".join(f"  {err}" for err in problems), folder)
     unused = set(ids_map) - {p.stem for p in files}
     for stem in sorted(unused):
         warnings.append(f"study.yaml: respondent_ids noemt '{stem}', maar er is geen "
