@@ -191,3 +191,29 @@ def test_researcher_edited_assignments_are_used_and_never_overwritten(new_study)
     path.unlink()                                    # back to the model's assignment
     Pipeline(Study.load(new_study)).run()
     assert path.exists() and path.read_text(encoding="utf-8") != edited
+
+
+def test_a_study_without_any_codings_gets_a_report_without_personas(make_study, capsys):
+    root = make_study({"R01.txt": "I: Hoe gaat het?\n\nR: Goed hoor.\n"})
+    assert main(["-q", "run", str(root)]) == 0
+    reports = root / "reports"
+    assert list(reports.glob("*.docx"))
+    assert not (root / "personas" / "assignments.csv").exists()
+    assert not list(reports.glob("heartbeats/*")) and not list(reports.glob("posters/*"))
+
+
+def test_outputs_that_a_stage_no_longer_writes_are_removed(new_study):
+    from klantreis import Study
+    from klantreis.pipeline import Pipeline
+    Pipeline(Study.load(new_study)).run()
+    stale = new_study / "reports" / "heartbeats" / "oud_verdwenen.png"
+    manifest = new_study / ".klantreis" / "run.json"
+    import json
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    stale.write_bytes(b"\x89PNG")
+    data["heartbeats"]["outputs"].append("reports/heartbeats/oud_verdwenen.png")
+    manifest.write_text(json.dumps(data), encoding="utf-8")
+    assignments = new_study / "personas" / "assignments.csv"
+    Pipeline(Study.load(new_study), force=True).run()
+    assert not stale.exists(), "a file the stage no longer writes is gone"
+    assert assignments.exists(), "nothing outside reports/ is removed"

@@ -1097,8 +1097,22 @@ def find_personas(transcripts: Sequence[Transcript], codings: Sequence[Coding],
     profiles = build_profiles(transcripts, codings, codebook, attributes, attribute_weights)
     if k is None and archetypes:
         k = min(len(archetypes), len(profiles.frame))
+    coded = profiles.counts.sum(axis=1) > 0
+    if not coded.any():
+        raise KlantreisError("geen enkele respondent heeft coderingen (ook geen "
+                             "codeersuggesties): er is niets om persona's uit af te leiden")
     model = PersonaModel(k=k, method=method, seed=seed, n_bootstrap=n_bootstrap).fit(profiles)
-    return match_archetypes(model, profiles, archetypes, codebook, cluster_weight=cluster_weight)
+    result = match_archetypes(model, profiles, archetypes, codebook,
+                              cluster_weight=cluster_weight)
+    uncoded = sorted(coded.index[~coded])
+    if uncoded:
+        basis = "alleen op hun kenmerken" if profiles.uses_attributes else "zonder gegevens"
+        result.notes.append(f"{len(uncoded)} respondent(en) zonder coderingen, toegewezen "
+                            f"{basis}: {', '.join(uncoded)}")
+        if not profiles.uses_attributes:       # nothing to go on: say so, do not pretend
+            mask = result.assignments.respondent.isin(uncoded)
+            result.assignments.loc[mask, "confidence"] = 0.0
+    return result
 
 
 def _code_name(codebook: Codebook, code_id: str) -> str:

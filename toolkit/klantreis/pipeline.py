@@ -117,6 +117,17 @@ class Pipeline:
         return [str(Path(p).resolve().relative_to(root)) for p in paths
                 if Path(p).resolve().is_relative_to(root)]
 
+    def _remove_stale(self, old: list[Path], new: list[Path]) -> None:
+        """Files this stage wrote last time but not now (a persona that no longer exists,
+        a figure that can no longer be drawn) would sit in reports/ as if current. Only
+        files under reports/ are removed: nothing a researcher edits lives there."""
+        keep = {Path(p).resolve() for p in new}
+        reports = self.study.reports_dir.resolve()
+        for path in old:
+            path = path.resolve()
+            if path not in keep and path.is_relative_to(reports) and path.is_file():
+                path.unlink()
+
     def run(self) -> tuple[list[StageResult], RunContext]:
         ctx = RunContext(study=self.study)
         manifest = self._load_manifest()
@@ -139,6 +150,7 @@ class Pipeline:
                 result = StageResult(stage.name, old_outputs, skipped=True)
             else:
                 written = [Path(p) for p in stage.write(ctx) or []]
+                self._remove_stale(old_outputs, written)
                 result = StageResult(stage.name, written)
                 manifest[stage.name] = {"key": key, "outputs": self._relative(written)}
                 self._save_manifest(manifest)
@@ -234,6 +246,12 @@ def _axial_figures(ctx: RunContext, paths: list[Path]) -> dict[str, Path]:
 
 def _personas_compute(ctx: RunContext) -> None:
     from .personas import edited_assignments, find_personas
+    if not ctx.codings:
+        # nothing coded and no cue matched: the report says so; no cards or curves
+        ctx.personas = None
+        say("  geen coderingen en geen codeersuggesties: geen persona's, heartbeats of "
+            "posters; codeer de interviews of vul de cues in het codeboek aan")
+        return
     ctx.personas = find_personas(ctx.transcripts, ctx.codings, ctx.study.codebook,
                                  ctx.attributes, ctx.study.personas or None)
     own = edited_assignments(ctx.study)
@@ -249,12 +267,17 @@ def _personas_compute(ctx: RunContext) -> None:
 
 def _personas_write(ctx: RunContext) -> list[Path]:
     from .persona_cards import write_persona_outputs
+    if ctx.personas is None:
+        return []
     return write_persona_outputs(ctx.study, ctx.personas, ctx.transcripts, ctx.codings,
                                  ctx.attributes)
 
 
 def _heartbeats_compute(ctx: RunContext) -> None:
     from .journeys import heartbeats_for_study
+    if ctx.personas is None:
+        ctx.heartbeats = []
+        return
     assignments = dict(zip(ctx.personas.assignments["respondent"],
                            ctx.personas.assignments["persona"]))
     result = heartbeats_for_study(ctx.study, codings=ctx.codings, source=ctx.codings_source,
@@ -264,6 +287,8 @@ def _heartbeats_compute(ctx: RunContext) -> None:
 
 def _heartbeats_write(ctx: RunContext) -> list[Path]:
     from .heartbeat import write_heartbeat_outputs
+    if not ctx.heartbeats:
+        return []
     return write_heartbeat_outputs(ctx.heartbeats, ctx.study.journey,
                                    ctx.study.reports_dir / "heartbeats")
 
@@ -280,6 +305,8 @@ POSTER_SIZE = "A3"
 
 def _posters_write(ctx: RunContext) -> list[Path]:
     from .posters import write_posters
+    if not ctx.heartbeats:
+        return []
     personas = {p.id: p for p in ctx.personas.personas}
     code_names = {c.id: c.name for c in ctx.study.codebook.codes}
     return write_posters(personas, ctx.heartbeats, ctx.study.journey,
