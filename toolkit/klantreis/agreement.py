@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import KlantreisError
+from .fileio import write_atomic
 from .models import Coding, Transcript
 
 UNITS = ("segment", "character")
@@ -404,14 +405,8 @@ class IntercoderAgreement:
         """Write the disagreement list (no passage text unless ``quotes``) atomically."""
         path = Path(path)
         frame = self.disagreements_frame(quotes)
-        tmp = path.with_name(path.name + ".tmp")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            frame.to_csv(tmp, index=False, quoting=csv.QUOTE_MINIMAL)
-            tmp.replace(path)
-        except OSError as exc:
-            raise KlantreisError(f"kan niet schrijven ({exc.strerror})", path) from None
-        return path
+        return write_atomic(path, lambda tmp: frame.to_csv(tmp, index=False,
+                                                            quoting=csv.QUOTE_MINIMAL))
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:

@@ -36,6 +36,7 @@ import pandas as pd
 
 from .codebook import Codebook
 from .errors import KlantreisError
+from .fileio import write_atomic
 from .models import Coding
 
 LEVELS = ("passage", "respondent")
@@ -349,16 +350,11 @@ class AxialAnalysis:
                  for r in self.codebook.relations],
                 columns=["van", "naar", "soort", "toelichting"]),
         }
-        tmp = path.with_name(path.name + ".tmp")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+        def write(tmp: Path) -> None:
             with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
                 for name, frame in sheets.items():
                     frame.to_excel(xw, sheet_name=name, index=(name == "code x respondent"))
-            tmp.replace(path)
-        except OSError as exc:
-            raise KlantreisError(f"kan niet schrijven ({exc.strerror})", path) from None
-        return path
+        return write_atomic(path, write)
 
     def _export_graph(self) -> nx.MultiDiGraph:
         g = nx.MultiDiGraph()
@@ -375,15 +371,7 @@ class AxialAnalysis:
         return self._write_graph(path, nx.write_gexf)
 
     def _write_graph(self, path, writer) -> Path:
-        path = Path(path)
-        tmp = path.with_name(path.name + ".tmp")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            writer(self._export_graph(), tmp)
-            tmp.replace(path)
-        except OSError as exc:
-            raise KlantreisError(f"kan niet schrijven ({exc.strerror})", path) from None
-        return path
+        return write_atomic(path, lambda tmp: writer(self._export_graph(), tmp))
 
     def plot_network(self, path: str | Path | None = None):
         """Draw the category network: node size = coverage, grey lines = co-occurrence

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
 from .errors import KlantreisError
+from .fileio import write_atomic
 from .models import Coding, Transcript
 from .store import MEMO_KINDS, Memo, Store
 from .yamlio import check_keys, dump_yaml, expect, get, load_yaml, parse_yaml
@@ -685,9 +686,7 @@ def export_codings_dir(store: Store, out_dir: str | Path, coder: str, *,
                 item["memo"] = c.memo
             items.append(item)
         body = dump_yaml({"coder": coder, "respondent": rid, "codings": items})
-        tmp = path.with_suffix(".yaml.tmp")
-        tmp.write_text(body, encoding="utf-8")
-        tmp.replace(path)  # never leave a half-written file behind
+        write_atomic(path, body)
     return paths
 
 

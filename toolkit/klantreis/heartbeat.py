@@ -19,6 +19,7 @@ from typing import Iterable, Sequence
 
 import matplotlib
 import numpy as np
+
 # The Agg canvas directly, never pyplot: no global backend switch (a notebook keeps its own)
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure

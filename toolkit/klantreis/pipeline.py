@@ -24,6 +24,7 @@ from typing import Any, Callable
 
 from . import __version__
 from .errors import KlantreisError
+from .fileio import write_atomic
 from .progress import say
 
 MANIFEST = Path(".klantreis") / "run.json"
@@ -107,10 +108,7 @@ class Pipeline:
             return {}
 
     def _save_manifest(self, manifest: dict) -> None:
-        self.manifest_path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.manifest_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-        tmp.replace(self.manifest_path)
+        write_atomic(self.manifest_path, json.dumps(manifest, indent=2))
 
     def _relative(self, paths: list[Path]) -> list[str]:
         root = self.study.root.resolve()

@@ -21,8 +21,21 @@ from typing import Any, Mapping, Protocol, Sequence, runtime_checkable
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from .heartbeat import (FORMATS, GREY, HIGH, LIGHT, PAIN, PAIN_GLYPH, HIGH_GLYPH, Sheet,
-                        SlotLayout, draw_heartbeat_axes, layout_slots, rc_context, save_figure)
+from .heartbeat import (
+    FORMATS,
+    GREY,
+    HIGH,
+    HIGH_GLYPH,
+    LIGHT,
+    PAIN,
+    PAIN_GLYPH,
+    Sheet,
+    SlotLayout,
+    draw_heartbeat_axes,
+    layout_slots,
+    rc_context,
+    save_figure,
+)
 from .journeys import NEGATIVE, NO_DATA, POSITIVE, Heartbeat, Quote
 from .models import Journey
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Iterable
 
 from .errors import KlantreisError
+from .fileio import write_atomic
 
 ID = re.compile(r"^[a-z0-9_-]+$")
 STUDY_YAML_GLOBS = ("codebook.yaml", "findings.yaml", "journeys/*.yaml", "personas/*.yaml",
@@ -143,18 +144,6 @@ def _validate(study, planned: dict[Path, str]) -> None:
                                  f"uitgevoerd: {err.message}") from None
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        shutil.copymode(path, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _recode(study, sources: list[str], into: str, *, who: str, merge: bool) -> RecodeResult:
     from .coding import sync_codings_dir
     from .store import Store
@@ -178,7 +167,7 @@ def _recode(study, sources: list[str], into: str, *, who: str, merge: bool) -> R
         moved = (store.merge_codes(sources, into, who=who) if merge
                  else store.rename_code(sources[0], into, who=who))
     for path, text in planned.items():
-        _write_atomic(path, text)
+        write_atomic(path, text)
     return RecodeResult(moved, sorted(planned))
 
 

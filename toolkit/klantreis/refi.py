@@ -44,6 +44,7 @@ from lxml import etree
 
 from .coding import trim_span
 from .errors import InputError, KlantreisError
+from .fileio import _usual_mode, write_atomic
 
 if TYPE_CHECKING:  # pragma: no cover
     from .codebook import Codebook
@@ -947,45 +948,6 @@ def _memo_target(kind: str, guid: str, name: str, code_map, rids) -> tuple[str, 
 
 # --- writing: atomic files --------------------------------------------------------------------
 
-def atomic_write(path: str | Path, write: Callable[[Path], None], *, force: bool = False
-                 ) -> Path:
-    """Write via a temp file in the same folder and a rename; refuse to overwrite unless
-    ``force``."""
-    path = Path(path)
-    if path.is_dir():
-        raise KlantreisError("dit is een map, geen bestand", path)
-    if path.exists() and not force:
-        raise KlantreisError("bestaat al; gebruik --force om het te overschrijven", path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        os.close(fd)
-    except OSError as exc:
-        raise KlantreisError(f"kan niet schrijven ({exc.strerror})", path) from None
-    tmp = Path(tmp_name)
-    try:
-        write(tmp)
-        _usual_mode(tmp)
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise KlantreisError(f"kan niet schrijven ({exc.strerror})", path) from None
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return path
-
-
-def _usual_mode(path: Path) -> None:
-    # mkstemp makes owner-only files; give the result the mode any new file would get
-    mask = os.umask(0)
-    os.umask(mask)
-    os.chmod(path, 0o666 & ~mask)
-
-
-def _write_bytes(data: bytes) -> Callable[[Path], None]:
-    return lambda tmp: tmp.write_bytes(data)
-
-
 # --- writing: the codebook (.qdc) -------------------------------------------------------------
 
 def _version() -> str:
@@ -1030,7 +992,7 @@ def codebook_xml(codebook: "Codebook") -> bytes:
 
 def write_qdc(codebook: "Codebook", path: str | Path, *, force: bool = False) -> Path:
     """Write the codebook as .qdc (categories -> codes; description = definition)."""
-    return atomic_write(path, _write_bytes(codebook_xml(codebook)), force=force)
+    return write_atomic(path, codebook_xml(codebook), overwrite=force)
 
 
 def _qualify(root, ns: str) -> None:
@@ -1289,7 +1251,7 @@ def write_qdpx(study: "Study", path: str | Path, *, store: "Store | None" = None
     finally:
         if own:
             store.close()
-    atomic_write(path, _zip_bytes(export.xml, export.files), force=force)
+    write_atomic(path, _zip_bytes(export.xml, export.files), overwrite=force)
     export.summary.path = path
     return export.summary
 
@@ -1374,7 +1336,7 @@ def write_xlsx(study: "Study", path: str | Path, *, store: "Store | None" = None
         with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
             for name, frame in sheets.items():
                 frame.to_excel(xw, sheet_name=name, index=name in with_index)
-    return atomic_write(path, write, force=force)
+    return write_atomic(path, write, overwrite=force)
 
 
 # --- importing into a study ------------------------------------------------------------------
@@ -1652,7 +1614,7 @@ def _execute(plan: _Plan, study: "Study", report: ImportReport, store: "Store | 
             if p.path.parent.parent == study.codings_dir:
                 report.unchanged_files.append(p.path)
             continue
-        atomic_write(p.path, _write_bytes(p.content), force=True)
+        write_atomic(p.path, p.content)
         if p.path.parent.parent == study.codings_dir:
             report.codings_files.append(p.path)
     if plan.memos:
@@ -1722,5 +1684,5 @@ __all__ = ["QdaProject", "QdaUser", "QdaCode", "QdaSource", "QdaSelection", "Qda
            "QdaNote", "QdaVariable", "QdaCase", "MemoRecord", "ProjectData", "ImportReport",
            "ExportSummary", "read_qdpx", "read_qda", "write_qdpx", "write_qdc", "write_xlsx",
            "build_qdpx", "codebook_xml", "excel_sheets", "import_into_study", "project_data",
-           "map_codes", "respondent_ids", "make_guid", "atomic_write", "describe_skipped",
+           "map_codes", "respondent_ids", "make_guid", "describe_skipped",
            "SKIP_LABELS"]

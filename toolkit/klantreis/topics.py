@@ -39,6 +39,7 @@ import numpy as np
 
 from .codebook import Codebook
 from .errors import KlantreisError, SchemaError
+from .fileio import write_atomic
 from .models import Code, Coding, Segment, Transcript
 
 NEW_BELOW = 0.35          # similarity to the nearest code under which a topic looks new
@@ -384,12 +385,11 @@ class TopicSuggester:
 
     # --- BERTopic with our components ---------------------------------------------------------
     def _bertopic(self, texts: list[str], emb: np.ndarray) -> tuple[np.ndarray, dict]:
+        from bertopic import BERTopic
+        from bertopic.vectorizers import ClassTfidfTransformer
         from sklearn.cluster import KMeans
         from sklearn.decomposition import PCA
         from sklearn.feature_extraction.text import CountVectorizer
-
-        from bertopic import BERTopic
-        from bertopic.vectorizers import ClassTfidfTransformer
 
         n = len(texts)
         docs = lemma_strings(texts)
@@ -612,15 +612,7 @@ def accept_topic(codebook_path: str | Path, topic: Topic | None, code_id: str, n
                              "veranderen; voeg de code met de hand toe", path)
     out = new_text.replace("\n", "\r\n") if crlf else new_text
     data = (b"\xef\xbb\xbf" if bom else b"") + out.encode("utf-8")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except OSError as exc:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise KlantreisError(f"kan het codeboek niet schrijven ({exc.strerror})", path) from None
+    write_atomic(path, data)
     return after.code(code_id)
 
 

@@ -26,11 +26,18 @@ The allow.txt format of the privacy gate is described in ``klantreis.anonymize.g
 """
 from __future__ import annotations
 
-from .base import (LABELS, NUMBERED, AnonymizationSettings, Detection)
+from .base import LABELS, NUMBERED, AnonymizationSettings, Detection
 from .detector import Detector, resolve
 from .engine import DeduceEngine, cache_dir, shared_engine
-from .gate import (AllowList, Suspect, check_files, check_text, make_detector, privacy_gate,
-                   study_allowed_names)
+from .gate import (
+                   AllowList,
+                   Suspect,
+                   check_files,
+                   check_text,
+                   make_detector,
+                   privacy_gate,
+                   study_allowed_names,
+)
 from .lexicon import Lexicon, StudyLists
 from .patterns import elfproef, iban_valid
 from .pseudonyms import PseudonymRegistry, apply

@@ -12,10 +12,26 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
-from .base import (ADRES, INSTELLING, PERSOON, PLACEHOLDER_RE, PLAATS,
-                   AnonymizationSettings, Detection)
+from .base import (
+    ADRES,
+    INSTELLING,
+    PERSOON,
+    PLAATS,
+    PLACEHOLDER_RE,
+    AnonymizationSettings,
+    Detection,
+)
 from .lexicon import Lexicon, StudyLists, fold
-from .names import INTERFIX, ORG_AFTER, ORG_TYPES, TITLES, WORD_RE, NameFinder, Tok, tokenize
+from .names import (
+    INTERFIX,
+    ORG_AFTER,
+    ORG_TYPES,
+    TITLES,
+    WORD_RE,
+    NameFinder,
+    Tok,
+    tokenize,
+)
 from .patterns import find_addresses, find_ages, find_identifiers
 
 _LANGUAGE_CUE = re.compile(r"\b(?:spreek|spreekt|spreken|sprak|praat|praten|praatte|taal|talen|les|"

@@ -9,8 +9,21 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
-from .base import (ADRES, BSN, DATUM, EMAIL, GEBOORTEDATUM, IBAN, KENTEKEN, LEEFTIJD, NUMMER,
-                   POSTCODE, TELEFOON, URL, Detection)
+from .base import (
+    ADRES,
+    BSN,
+    DATUM,
+    EMAIL,
+    GEBOORTEDATUM,
+    IBAN,
+    KENTEKEN,
+    LEEFTIJD,
+    NUMMER,
+    POSTCODE,
+    TELEFOON,
+    URL,
+    Detection,
+)
 
 _SEP = r"[ \t]?[-.]?[ \t]?"      # between digit groups: "06 - 1234", "123.456", "12 34"
 

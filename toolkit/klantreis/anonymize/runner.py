@@ -17,14 +17,13 @@ one paragraph a line; for subtitles one ``[hh:mm:ss] Label: text`` line per cue)
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, KlantreisError
+from ..fileio import write_atomic
 from ..progress import say, track
 from .base import AnonymizationSettings
 from .lexicon import StudyLists
@@ -172,26 +171,6 @@ def _inside(child: Path, parent: Path) -> bool:
 
 # --- writing -----------------------------------------------------------------------------
 
-def write_atomic(path: Path, data: str, private: bool = False) -> None:
-    """Write via a temporary file in the same folder and rename (0600 when private)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        if private:
-            os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-        if private:
-            os.chmod(path, 0o600)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
 def _load_key(path: Path) -> dict[str, str]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -314,5 +293,5 @@ def summary_lines(result: RunResult) -> list[str]:
     return lines
 
 
-__all__: list[Any] = ["anonymize_folder", "read_source", "RunResult", "write_atomic",
+__all__: list[Any] = ["anonymize_folder", "read_source", "RunResult", 
                       "find_study_root", "study_settings"]

@@ -42,8 +42,12 @@ def run(args) -> int:
     if not args.src or not args.out:
         raise KlantreisError("geef een bronmap en --out MAP (of --check MAP)")
     from ..anonymize.base import AnonymizationSettings
-    from ..anonymize.runner import (anonymize_folder, find_study_root, study_settings,
-                                    summary_lines)
+    from ..anonymize.runner import (
+        anonymize_folder,
+        find_study_root,
+        study_settings,
+        summary_lines,
+    )
     from ..progress import say
     src = Path(args.src)
     root = Path(args.study) if args.study else find_study_root(src)
@@ -71,7 +75,12 @@ def run(args) -> int:
 
 
 def _check(args) -> int:
-    from ..anonymize.gate import AllowList, check_files, make_detector, study_allowed_names
+    from ..anonymize.gate import (
+        AllowList,
+        check_files,
+        make_detector,
+        study_allowed_names,
+    )
     from ..anonymize.lexicon import StudyLists
     from ..anonymize.runner import find_study_root, source_files
     from ..errors import KlantreisError

@@ -21,8 +21,13 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
-    from ..coding import (HUMAN_ORIGINS, export_codings_dir, machine_suggestions,
-                          primary_coder, sync_codings_dir)
+    from ..coding import (
+        HUMAN_ORIGINS,
+        export_codings_dir,
+        machine_suggestions,
+        primary_coder,
+        sync_codings_dir,
+    )
     from ..errors import KlantreisError
     from ..store import Store
     from ..study import Study

@@ -23,13 +23,13 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
+    from ..anonymize import privacy_gate
     from ..coding import codings_for_analysis
     from ..errors import KlantreisError
     from ..persona_cards import write_persona_outputs
     from ..personas import find_personas
-    from ..respondents import attribute_frame
     from ..progress import say
-    from ..anonymize import privacy_gate
+    from ..respondents import attribute_frame
     from ..study import Study
 
     study = Study.load(args.study)

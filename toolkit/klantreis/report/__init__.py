@@ -6,12 +6,28 @@
 
 ``render_pdf`` converts a report with LibreOffice (tables of contents updated).
 """
-from .builder import (ReportBuilder, ReportSettings, build_report, check_generated_text,
-                      default_output, dutch_date, privacy_gate, slugify)
+from .builder import (
+                      ReportBuilder,
+                      ReportSettings,
+                      build_report,
+                      check_generated_text,
+                      default_output,
+                      dutch_date,
+                      privacy_gate,
+                      slugify,
+)
 from .context import ReportContext, report_context
 from .docx_kit import DocxWriter, field_instructions
-from .evidence import (FindingEvidence, InterviewFacts, QuoteRef, QuoteRegistry,
-                       finding_evidence, interview_facts, is_weak, number_word)
+from .evidence import (
+                      FindingEvidence,
+                      InterviewFacts,
+                      QuoteRef,
+                      QuoteRegistry,
+                      finding_evidence,
+                      interview_facts,
+                      is_weak,
+                      number_word,
+)
 from .render import find_soffice, render_pdf
 
 __all__ = ["build_report", "ReportBuilder", "ReportSettings", "ReportContext", "report_context",

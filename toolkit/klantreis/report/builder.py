@@ -26,9 +26,18 @@ from ..errors import KlantreisError, PrivacyGateError
 from ..progress import say
 from .context import ReportContext, report_context
 from .docx_kit import DocxWriter
-from .evidence import (WEAK_MIN_RESPONDENTS, WEAK_MIN_SHARE, FindingEvidence, QuoteRegistry,
-                       finding_evidence, interview_facts, n_van_n, number_word,
-                       pick_quotes, respondents_coded)
+from .evidence import (
+    WEAK_MIN_RESPONDENTS,
+    WEAK_MIN_SHARE,
+    FindingEvidence,
+    QuoteRegistry,
+    finding_evidence,
+    interview_facts,
+    n_van_n,
+    number_word,
+    pick_quotes,
+    respondents_coded,
+)
 
 MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
           "september", "oktober", "november", "december")

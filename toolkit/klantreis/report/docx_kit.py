@@ -13,9 +13,7 @@ updates fields still sees a usable contents list; LibreOffice rebuilds it throug
 """
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -30,6 +28,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt, RGBColor
 
 from ..errors import KlantreisError
+from ..fileio import write_atomic
 
 A4 = (Mm(210), Mm(297))
 HEADING_LEVELS = 3
@@ -620,22 +619,7 @@ class DocxWriter:
 
     def save(self, path: str | Path) -> Path:
         """Write atomically: a temporary file next to the target, then rename."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".docx.tmp",
-                                   dir=path.parent)
-        os.close(fd)
-        try:
-            self.doc.save(tmp)
-            # mkstemp makes the file 0600; a report is shared like any other document
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return path
+        return write_atomic(path, lambda tmp: self.doc.save(str(tmp)))
 
 
 def _content_widths(n: int, header: Sequence[str], rows: Sequence[Sequence[object]]
