@@ -53,6 +53,24 @@ class Codebook:
     def code_ids(self) -> list[str]:
         return [c.id for c in self.codes]
 
+    def name_of(self, code_id: str) -> str:
+        """The code's display name; the id itself for a code the codebook does not know
+        (an imported or since-removed code must not break a figure or a report)."""
+        try:
+            return self.code(code_id).name
+        except KeyError:
+            return code_id
+
+    def valence_of(self, coding) -> int:
+        """A coding's valence: the coder's own for this passage, else the code's default
+        (0 for a code the codebook does not know)."""
+        if getattr(coding, "valence", None) is not None:
+            return coding.valence
+        try:
+            return self.code(coding.code).valence
+        except KeyError:
+            return 0
+
     def _repr_html_(self) -> str:  # Jupyter
         from .display import codebook_html
         return codebook_html(self)
