@@ -7,11 +7,11 @@ coding -> personas -> heartbeats -> posters -> report. Each stage has two halves
   stages need its results even when nothing is rewritten);
 * ``write`` produces files and is skipped when the stage's key did not change since the last
   run and its outputs still exist. The key is a hash of the input files the stage reads,
-  the codings it works from, and the key of the stage before it (a change upstream
-  rebuilds everything downstream). The manifest lives in ``.klantreis/run.json``.
+  the codings it works from, the toolkit's own code, and the key of the stage before it (a
+  change upstream rebuilds everything downstream). The manifest is ``.klantreis/run.json``.
 
 Files go under ``reports/`` except ``personas/assignments.csv``, the persona stage's
-documented output.
+documented output. ``klantreis report`` and ``report.report_context`` run these same stages.
 """
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ import hashlib
 import json
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
@@ -36,7 +37,6 @@ class StageResult:
     written: list[Path] = field(default_factory=list)
     skipped: bool = False
     seconds: float = 0.0
-    note: str = ""
 
 
 @dataclass
@@ -45,24 +45,42 @@ class RunContext:
     reads it by attribute name."""
 
     study: Any
+    n_bootstrap: int | None = None         # None: the persona stage's default
     transcripts: list = field(default_factory=list)
     respondents: Any = None                # respondents.RespondentTable
-    attributes: Any = None                 # its frame, or None
     codings: list = field(default_factory=list)
     codings_source: str = "human"          # human | mixed | suggestions
     all_codings: list | None = None        # every human coder (agreement)
     axial: Any = None                      # axial.AxialAnalysis
     personas: Any = None                   # personas.PersonaResult
+    cards: dict = field(default_factory=dict)      # persona id -> personas.PersonaCard
     heartbeats: list = field(default_factory=list)
     figures: dict[str, Path] = field(default_factory=dict)   # "heartbeat:<id>" -> PNG, ...
     outputs: dict[str, list[Path]] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
     extra_keys: dict[str, str] = field(default_factory=dict)  # stage -> what else it read
+
+    @property
+    def attributes(self):
+        """The respondent table as a frame (None without a table)."""
+        table = self.respondents
+        return table.frame if table is not None and len(table) else None
+
+
+@lru_cache(maxsize=1)
+def toolkit_digest() -> str:
+    """The toolkit's own code and data: a new version or a local change redoes every stage."""
+    h = hashlib.sha256(__version__.encode())
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".txt", ".tsv", ".yaml"):
+            h.update(str(path.relative_to(package)).encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
 
 
 def hash_files(root: Path, patterns: list[str]) -> str:
     """A digest of the relative paths and contents of the files matching ``patterns``."""
-    h = hashlib.sha256(__version__.encode())
+    h = hashlib.sha256(toolkit_digest().encode())
     for pattern in patterns:
         for path in sorted(root.glob(pattern)):
             if path.is_file():
@@ -79,7 +97,7 @@ def digest_codings(codings: list) -> str:
     return h.hexdigest()
 
 
-def _nothing(ctx: RunContext) -> list[Path]:
+def _nothing(ctx: RunContext) -> Any:
     return []
 
 
@@ -90,15 +108,16 @@ class Stage:
     inputs: list[str]                                 # globs relative to the study root
     compute: Callable[[RunContext], None]
     write: Callable[[RunContext], list[Path]] = _nothing
-    figures: Callable[[RunContext, list[Path]], dict[str, Path]] = lambda ctx, paths: {}
     depends_on_codings: bool = True
 
 
 class Pipeline:
-    def __init__(self, study, stages: list[Stage] | None = None, force: bool = False):
+    def __init__(self, study, stages: list[Stage] | None = None, force: bool = False, *,
+                 n_bootstrap: int | None = None):
         self.study = study
-        self.stages = stages if stages is not None else default_stages()
+        self.stages = stages if stages is not None else default_stages(study)
         self.force = force
+        self.n_bootstrap = n_bootstrap
         self.manifest_path = study.root / MANIFEST
 
     def _load_manifest(self) -> dict:
@@ -127,10 +146,12 @@ class Pipeline:
                 path.unlink()
 
     def run(self) -> tuple[list[StageResult], RunContext]:
-        ctx = RunContext(study=self.study)
+        from .report.context import figure_keys
+        ctx = RunContext(study=self.study, n_bootstrap=self.n_bootstrap)
         manifest = self._load_manifest()
         results: list[StageResult] = []
         upstream = ""
+        journey_id = self.study.journey.id if self.study.journeys else None
         for i, stage in enumerate(self.stages, 1):
             t0 = time.perf_counter()
             say(f"[{i}/{len(self.stages)}] {stage.label} ...")
@@ -153,11 +174,18 @@ class Pipeline:
                 manifest[stage.name] = {"key": key, "outputs": self._relative(written)}
                 self._save_manifest(manifest)
             ctx.outputs[stage.name] = result.written
-            ctx.figures.update(stage.figures(ctx, result.written))
+            if journey_id is not None:
+                ctx.figures.update(figure_keys(journey_id, [hb.persona for hb in ctx.heartbeats],
+                                               result.written))
             result.seconds = time.perf_counter() - t0
             results.append(result)
             upstream = key
         return results, ctx
+
+
+def _count(n: int) -> str:
+    """A count the Dutch way: 22.565."""
+    return f"{n:,}".replace(",", ".")
 
 
 # --- the stages ------------------------------------------------------------------------
@@ -171,31 +199,33 @@ def _import(ctx: RunContext) -> None:
     ctx.respondents = load_respondents(ctx.study)
     if len(ctx.respondents):
         ctx.respondents.check_transcripts([t.respondent_id for t in ctx.transcripts])
-        ctx.attributes = ctx.respondents.frame
     for warning in ctx.respondents.warnings:
         say(f"  let op: {warning}")
     words = sum(t.word_count for t in ctx.transcripts)
-    say(f"  {len(ctx.transcripts)} transcripten, {words:,} woorden".replace(",", "."))
+    say(f"  {len(ctx.transcripts)} transcripten, {_count(words)} woorden")
 
 
-PRIVACY_INPUTS = ["interviews/*", "anonymization/*", "study.yaml", "personas/*.yaml"]
 PRIVACY_PASSED = Path(".klantreis") / "privacy-ok.sha256"
+
+
+def privacy_inputs(study) -> list[str]:
+    """What the privacy check reads: transcripts, the study's lists and the names it shows
+    on purpose (study.yaml, persona archetypes)."""
+    return ["interviews/*", "anonymization/*", "study.yaml", "personas/*.yaml"]
 
 
 def _privacy(ctx: RunContext) -> None:
     # Cards, heartbeats, posters and the report all carry quotes: nothing is written
     # while the anonymization check still finds suspects in the transcripts. A pass is
-    # remembered for exactly these inputs (transcripts, lists, the names the study shows on
-    # purpose) and this toolkit version; any change runs the check again.
+    # remembered for exactly these inputs and this toolkit; any change runs it again.
     from .anonymize import privacy_gate
-    key = hash_files(ctx.study.root, PRIVACY_INPUTS)
+    key = hash_files(ctx.study.root, privacy_inputs(ctx.study))
     marker = ctx.study.root / PRIVACY_PASSED
     if marker.exists() and marker.read_text(encoding="utf-8").strip() == key:
         say("  ongewijzigd sinds de vorige geslaagde controle")
         return
     privacy_gate(ctx.study)
-    marker.parent.mkdir(parents=True, exist_ok=True)
-    marker.write_text(key, encoding="utf-8")
+    write_atomic(marker, key)
 
 
 def _codings(ctx: RunContext) -> None:
@@ -203,6 +233,8 @@ def _codings(ctx: RunContext) -> None:
     ctx.codings, ctx.codings_source = codings_for_analysis(ctx.study,
                                                            transcripts=ctx.transcripts)
     ctx.all_codings = all_human_codings(ctx.study)
+    # the agreement annex reads every coder: a second coder's change redoes the report
+    ctx.extra_keys["report"] = digest_codings(ctx.all_codings or [])
     if ctx.study.store_path.exists():
         from .store import Store
         with Store(ctx.study.store_path) as store:
@@ -217,7 +249,8 @@ def _codings(ctx: RunContext) -> None:
     elif ctx.codings_source == "mixed":
         say("  let op: niet elk interview is door een onderzoeker gecodeerd; voor de overige "
             "gebruikt de analyse machinesuggesties")
-    say(f"  {len(ctx.codings)} coderingen bij {coded} van {len(ctx.transcripts)} respondenten")
+    say(f"  {_count(len(ctx.codings))} coderingen bij {coded} van {len(ctx.transcripts)} "
+        f"respondenten")
 
 
 def _axial_compute(ctx: RunContext) -> None:
@@ -227,31 +260,28 @@ def _axial_compute(ctx: RunContext) -> None:
 
 
 def _axial_write(ctx: RunContext) -> list[Path]:
+    from .report.context import NETWORK_FIGURE
     out = ctx.study.reports_dir / "codering"
-    out.mkdir(parents=True, exist_ok=True)
     written = [ctx.axial.to_excel(out / "codes_per_respondent.xlsx"),
                ctx.axial.to_graphml(out / "categorieen.graphml"),
                ctx.axial.to_gexf(out / "categorieen.gexf")]
-    figure = ctx.axial.plot_network(out / "categorieen_netwerk.png")
+    figure = ctx.axial.plot_network(out / NETWORK_FIGURE)
     if figure is not None:
         written.append(Path(figure))
     return written
 
 
-def _axial_figures(ctx: RunContext, paths: list[Path]) -> dict[str, Path]:
-    return {"cooccurrence": p for p in paths if p.name == "categorieen_netwerk.png"}
-
-
 def _personas_compute(ctx: RunContext) -> None:
-    from .personas import edited_assignments, find_personas
+    from .personas import edited_assignments, find_personas, persona_card
     if not ctx.codings:
         # nothing coded and no cue matched: the report says so; no cards or curves
         ctx.personas = None
         say("  geen coderingen en geen codeersuggesties: geen persona's, heartbeats of "
             "posters; codeer de interviews of vul de cues in het codeboek aan")
         return
+    options = {} if ctx.n_bootstrap is None else {"n_bootstrap": ctx.n_bootstrap}
     ctx.personas = find_personas(ctx.transcripts, ctx.codings, ctx.study.codebook,
-                                 ctx.attributes, ctx.study.personas or None)
+                                 ctx.attributes, ctx.study.personas or None, **options)
     own = edited_assignments(ctx.study)
     if own is not None:
         # the researcher decided; the model's choice stays visible as the runner-up
@@ -260,6 +290,9 @@ def _personas_compute(ctx: RunContext) -> None:
         say(f"  personas/assignments.csv is door de onderzoekers aangepast en wordt gebruikt "
             f"({len(moved)} respondent(en) anders dan het model); verwijder het bestand om "
             f"de toewijzing van het model terug te krijgen")
+    ctx.cards = {p.id: persona_card(ctx.personas, p.id, ctx.transcripts, ctx.codings,
+                                    ctx.study.codebook, ctx.attributes)
+                 for p in ctx.personas.personas if p.respondents}
     say("  " + ctx.personas.summary().replace("\n", "\n  "))
 
 
@@ -273,8 +306,11 @@ def _personas_write(ctx: RunContext) -> list[Path]:
 
 def _heartbeats_compute(ctx: RunContext) -> None:
     from .journeys import heartbeats_for_study
+    ctx.heartbeats = []
     if ctx.personas is None:
-        ctx.heartbeats = []
+        return
+    if not ctx.study.journeys:
+        say("  geen klantreis in journeys/: geen heartbeats of posters")
         return
     assignments = dict(zip(ctx.personas.assignments["respondent"],
                            ctx.personas.assignments["persona"]))
@@ -291,31 +327,15 @@ def _heartbeats_write(ctx: RunContext) -> list[Path]:
                                    ctx.study.reports_dir / "heartbeats")
 
 
-def _heartbeat_figures(ctx: RunContext, paths: list[Path]) -> dict[str, Path]:
-    journey = ctx.study.journey.id
-    names = {f"{journey}_{hb.persona}.png": f"heartbeat:{hb.persona}" for hb in ctx.heartbeats}
-    names[f"{journey}_vergelijking.png"] = "comparison"
-    return {names[p.name]: p for p in paths if p.name in names}
-
-
-POSTER_SIZE = "A3"
-
-
 def _posters_write(ctx: RunContext) -> list[Path]:
     from .posters import write_posters
+    from .report.context import POSTER_SIZE
     if not ctx.heartbeats:
         return []
     personas = {p.id: p for p in ctx.personas.personas}
     code_names = {c.id: c.name for c in ctx.study.codebook.codes}
     return write_posters(personas, ctx.heartbeats, ctx.study.journey,
                          ctx.study.reports_dir / "posters", POSTER_SIZE, code_names=code_names)
-
-
-def _poster_figures(ctx: RunContext, paths: list[Path]) -> dict[str, Path]:
-    journey = ctx.study.journey.id
-    names = {f"{journey}_{hb.persona}_{POSTER_SIZE}.png": f"poster:{hb.persona}"
-             for hb in ctx.heartbeats}
-    return {names[p.name]: p for p in paths if p.name in names}
 
 
 def _report_write(ctx: RunContext) -> list[Path]:
@@ -325,26 +345,26 @@ def _report_write(ctx: RunContext) -> list[Path]:
     return [build_report(ctx.study, ctx, transcripts_checked=True)]
 
 
-def default_stages() -> list[Stage]:
-    """The stages of ``klantreis run``, in the order of the data flow."""
-    study_files = ["study.yaml", "codebook.yaml", "findings.yaml", "personas/*.yaml",
-                   "journeys/*.yaml", "interviews/respondenten.*"]
+def default_stages(study=None) -> list[Stage]:
+    """The stages of ``klantreis run``, in the order of the data flow. The files a stage
+    reads follow the study's own settings (codebook and findings file names)."""
+    cfg = getattr(study, "config", None)
+    codebook = cfg.codebook if cfg is not None else "codebook.yaml"
+    findings = cfg.findings if cfg is not None else "findings.yaml"
+    study_files = ["study.yaml", codebook, findings, "personas/*.yaml", "journeys/*.yaml",
+                   "interviews/*.csv", "interviews/*.xlsx"]
     return [
         Stage("import", "transcripten inlezen", ["interviews/*"], _import,
               depends_on_codings=False),
-        Stage("privacy", "anonimisering controleren", PRIVACY_INPUTS, _privacy,
+        Stage("privacy", "anonimisering controleren", privacy_inputs(study), _privacy,
               depends_on_codings=False),
-        Stage("codings", "coderingen laden", ["codings/**/*.yaml", "codebook.yaml"], _codings),
-        Stage("axial", "axiaal coderen: codes per respondent en netwerk", ["codebook.yaml"],
-              _axial_compute, _axial_write, _axial_figures),
+        Stage("codings", "coderingen laden", ["codings/**/*.yaml", "codings/**/*.yml",
+                                              codebook], _codings),
+        Stage("axial", "axiaal coderen: codes per respondent en netwerk", [codebook],
+              _axial_compute, _axial_write),
         Stage("personas", "persona's bepalen", study_files, _personas_compute, _personas_write),
         Stage("heartbeats", "heartbeats berekenen en tekenen", study_files,
-              _heartbeats_compute, _heartbeats_write, _heartbeat_figures),
-        Stage("posters", "klantreisposters maken", [], _nothing_compute, _posters_write,
-              _poster_figures),
-        Stage("report", "Word-rapport schrijven", study_files, _nothing_compute, _report_write),
+              _heartbeats_compute, _heartbeats_write),
+        Stage("posters", "klantreisposters maken", [], _nothing, _posters_write),
+        Stage("report", "Word-rapport schrijven", study_files, _nothing, _report_write),
     ]
-
-
-def _nothing_compute(ctx: RunContext) -> None:
-    return None

@@ -20,7 +20,7 @@ def add_arguments(p) -> None:
 def run(args) -> int:
     from ..errors import KlantreisError
     from ..progress import say
-    from ..report import ReportSettings, build_report, render_pdf
+    from ..report import ReportSettings, build_report, render_pdf, report_context
     from ..study import Study
 
     study = Study.load(args.study)
@@ -34,7 +34,11 @@ def run(args) -> int:
             raise KlantreisError("--zwak-aandeel moet tussen 0 en 1 liggen (bijv. 0.2)")
         settings.weak_min_share = args.zwak_aandeel
     say("Rapport maken ...")
-    path = build_report(study, None, out=args.out, template=args.template, settings=settings)
+    # the same stages as `klantreis run` up to the report (figures in reports/, unchanged
+    # ones skipped; the privacy check among them), then the report with these options
+    context = report_context(study)
+    path = build_report(study, context, out=args.out, template=args.template,
+                        settings=settings, transcripts_checked=True)
     print(f"Rapport geschreven: {_shown(path, study.root)}")
     if args.pdf:
         pdf = render_pdf(path)

@@ -18,7 +18,7 @@ import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from docx.shared import Pt
 
@@ -35,14 +35,13 @@ from .evidence import (
     interview_facts,
     n_van_n,
     number_word,
+    join_nl,
     pick_quotes,
     respondents_coded,
 )
 
 MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
           "september", "oktober", "november", "december")
-PHASE_NAMES = {"define": "Definefase", "discover": "Discoverfase", "design": "Designfase",
-               "deliver": "Deliverfase"}
 AUDIENCE_TITLES = {"overheid": "Aanbevelingen voor de overheid",
                    "vervolgonderzoek": "Aanbevelingen voor vervolgonderzoek"}
 KIND_TITLES = {"quick win": "Quick wins", "not so quick win": "Not so quick wins"}
@@ -51,7 +50,9 @@ def _is_own_assignment(column: str) -> bool:
     ``persona*`` column, as in ``personas.excluded_attribute_columns``): shown for comparison,
     never used by the analysis."""
     return str(column).lower().startswith("persona")
-ANNEX_LETTERS = "ABCDEFGHIJ"
+# The annexes in their fixed order: the letter a heading gets and the text refers to.
+ANNEXES = {"cards": "A", "heartbeats": "B", "method": "C", "respondents": "D",
+           "codebook": "E", "evidence": "F"}
 
 
 @dataclass
@@ -141,8 +142,6 @@ class ReportBuilder:
         self.notes: list[str] = []                  # privacy gate and other first-page notes
         self._tmp = None
         self._rec_labels: dict[str, str] = {}
-        self._findings = None
-        self._annex = 0
         self._data_cells: list[str] = []            # respondent-table values shown
 
     # --- helpers ------------------------------------------------------------------------
@@ -152,27 +151,13 @@ class ReportBuilder:
 
     @property
     def findings(self):
-        if self._findings is None:
-            from ..findings import Findings
-            try:
-                self._findings = self.study.findings
-            except AttributeError:
-                self._findings = Findings()
-        return self._findings
+        return self.study.findings
 
     def code_name(self, code_id: str) -> str:
-        try:
-            return self.codebook.code(code_id).name
-        except KeyError:
-            return code_id
+        return self.codebook.name_of(code_id)
 
     def valence(self, coding) -> int:
-        if coding.valence is not None:
-            return coding.valence
-        try:
-            return self.codebook.code(coding.code).valence
-        except KeyError:
-            return 0
+        return self.codebook.valence_of(coding)
 
     def persona_name(self, pid: str) -> str:
         if self.ctx.personas is not None:
@@ -184,9 +169,16 @@ class ReportBuilder:
                 return hb.name
         return pid
 
-    def unavailable(self, key: str, what: str) -> None:
-        """One clear sentence for a part that could not be made."""
-        reason = self.ctx.unavailable.get(key, "de gegevens of de module ontbreken")
+    def unavailable(self, what: str) -> None:
+        """One clear sentence for a part that could not be made, with the reason."""
+        if not self.ctx.codings:
+            reason = "er zijn geen coderingen en geen codeersuggesties"
+        elif self.ctx.personas is None:
+            reason = "er zijn geen persona\u2019s bepaald"
+        elif not self.ctx.has_journey:
+            reason = "de studie heeft geen klantreis (journeys/)"
+        else:
+            reason = "de figuur is niet gemaakt; draai klantreis run"
         self.w.paragraph(f"{what} ontbreekt in deze versie: {reason}.", italic=True)
 
     def quote(self, coding_or_ref, used_in: str, text: str | None = None):
@@ -205,10 +197,9 @@ class ReportBuilder:
         This is what the privacy check reads before the report is saved."""
         return "\n".join([q.text for q in self.registry.quotes] + self._data_cells)
 
-    def annex(self, title: str, landscape: bool = False):
+    def annex(self, key: str, title: str, landscape: bool = False):
         """An annex heading on a new page (a landscape section when asked)."""
-        letter = ANNEX_LETTERS[self._annex]
-        self._annex += 1
+        letter = ANNEXES[key]
         if landscape:
             self.w.new_section(landscape=True)
         return self.w.heading(title, 1, numbered=False, prefix=f"Bijlage {letter}",
@@ -317,20 +308,15 @@ class ReportBuilder:
             else:
                 self.w.paragraph(f"Nog in te vullen in study.yaml (sections.{key}).",
                                  italic=True)
-        if sections.get("opdracht") and self.cfg.research_question:
-            pass  # the research question is part of the commission text in most studies
 
     def approach(self) -> None:
         w = self.w
         w.heading("Aanpak op hoofdlijnen", 1)
         w.paragraph("Een klantreis doorloopt vier fasen: define, discover, design en deliver. "
                     "Hieronder staat per fase wat er is gedaan.")
-        phases = {p.id: p for p in self.cfg.phases}
-        for pid in ("define", "discover", "design", "deliver"):
-            phase = phases.get(pid)
-            w.heading(PHASE_NAMES[pid], 2)
-            if phase is None:
-                continue
+        for phase in self.cfg.phases:          # define, discover, design, deliver (study.py)
+            pid = phase.id
+            w.heading(f"{pid.capitalize()}fase", 2)
             period = dutch_period(phase.start, phase.end)
             if period:
                 w.labelled("Periode", period)
@@ -338,7 +324,7 @@ class ReportBuilder:
                 w.text(phase.description)
             if pid == "define" and self.cfg.klankbord:
                 w.paragraph("In de klankbordgroep zaten: "
-                            + _join(self.cfg.klankbord) + ".")
+                            + join_nl(self.cfg.klankbord) + ".")
             if pid == "discover":
                 self._interview_counts()
 
@@ -346,7 +332,6 @@ class ReportBuilder:
         w = self.w
         table_ids = list(self.ctx.respondents.ids) if self.ctx.respondents is not None else []
         facts = interview_facts(self.ctx.transcripts, table_ids)
-        self.facts = facts
         w.paragraph("Geteld uit de transcripten en de respondententabel", bold=True)
         w.paragraph(facts.sentence())
         rows = [("Interviews (transcripten)", facts.interviews, "transcripten")]
@@ -387,7 +372,7 @@ class ReportBuilder:
         if result is None:
             w.paragraph(f"De klantreis is gemaakt op basis van de {number_word(self.N)} "
                         f"interviews.")
-            self.unavailable("personas", "De indeling in persona\u2019s")
+            self.unavailable("De indeling in persona\u2019s")
             return
         k = len(result.personas)
         total = len(result.assignments)
@@ -413,18 +398,21 @@ class ReportBuilder:
             w.figure(self.ctx.comparison_figure, "De heartbeats van de persona\u2019s naast "
                      "elkaar (\u22123 = zeer negatief, +3 = zeer positief)")
         elif self.ctx.heartbeats:
-            self.unavailable("heartbeat_figures", "De vergelijkende heartbeatfiguur")
-        w.paragraph("In bijlage A staan de persona-kaarten, in bijlage B per persona de "
-                    "heartbeat en de klantreis met pijn- en hoogtepunten.")
+            self.unavailable("De vergelijkende heartbeatfiguur")
+        w.paragraph(f"In bijlage {ANNEXES['cards']} staan de persona-kaarten, in bijlage "
+                    f"{ANNEXES['heartbeats']} per persona de heartbeat en de klantreis met "
+                    f"pijn- en hoogtepunten.")
 
     def _persona_method_sentence(self, result) -> str:
         stab = plain_number(result.stability)
         sil = plain_number(result.silhouette)
         method = {"ward": "hiërarchisch clusteren (Ward)", "kmeans": "k-means",
                   "nmf": "NMF"}.get(result.method, result.method)
+        named = ("gekoppeld aan de persona-archetypen" if self.study.personas else
+                 "groepen benoemd naar hun kenmerkende codes")
         return (f"Werkwijze: respondentprofielen uit de coderingen, {method} met "
-                f"k = {result.k}, gekoppeld aan de persona-archetypen; stabiliteit "
-                f"(bootstrap-ARI) {stab}, silhouet {sil}. Zie bijlage C.")
+                f"k = {result.k}, {named}; stabiliteit (bootstrap-ARI) {stab}, silhouet "
+                f"{sil}. Zie bijlage {ANNEXES['method']}.")
 
     # --- findings ---------------------------------------------------------------------------
     def findings_section(self) -> None:
@@ -438,7 +426,7 @@ class ReportBuilder:
                     f"respondenten de onderliggende codes voorkomen: een respondent telt mee als "
                     f"minstens één passage uit het interview met een van die codes is "
                     f"gecodeerd. De citaten zijn letterlijk; [Q1], [Q2] ... verwijzen naar de "
-                    f"verantwoording in bijlage F.")
+                    f"verantwoording in bijlage {ANNEXES['evidence']}.")
         w.bullets(f"{ev.finding.title} ({ev.n_van_n})" for ev in self.evidence)
         for ev in self.evidence:
             w.heading(ev.finding.title, 2)
@@ -465,7 +453,7 @@ class ReportBuilder:
         themes = self.findings.themes
         from .. import personas
         if self.ctx.personas is None:
-            self.unavailable("personas", "De vergelijking tussen persona\u2019s")
+            self.unavailable("De vergelijking tussen persona\u2019s")
             return
         if not themes:
             w.paragraph("Er zijn geen thema\u2019s voor de nuancetabel vastgelegd "
@@ -473,8 +461,8 @@ class ReportBuilder:
             return
         table = personas.nuance_table(self.ctx.personas, self.ctx.codings, self.codebook,
                                       themes)
-        w.paragraph("De knelpunten uit de bevindingen gelden voor alle persona\u2019s. Per thema "
-                    "verschilt wel hoe de persona\u2019s het beleven. De tabel toont per thema "
+        w.paragraph("Per thema verschilt hoe de persona\u2019s het beleven. De tabel toont per "
+                    "thema "
                     "de codes die bij elke persona het vaakst voorkomen, met hun lading "
                     "(pijnpunt of hoogtepunt) en het aantal respondenten.")
         header = ["Thema"] + [str(c) for c in table.columns]
@@ -514,10 +502,11 @@ class ReportBuilder:
             return
         for i, r in enumerate(recs, 1):
             self._rec_labels[r.id] = f"A{i}"
-        w.paragraph("De aanbevelingen zijn samen met de klankbordgroep opgesteld. Ze zijn "
-                    "verdeeld in quick wins (snel uit te voeren) en not so quick wins (vragen "
-                    "meer tijd of samenwerking). De nummers A1, A2 ... komen terug in de tabel "
-                    "per organisatie.")
+        w.paragraph(("De aanbevelingen zijn samen met de klankbordgroep opgesteld. "
+                     if self.cfg.klankbord else "")
+                    + "Ze zijn verdeeld in quick wins (snel uit te voeren) en not so quick wins "
+                    "(vragen meer tijd of samenwerking). De nummers A1, A2 ... komen terug in de "
+                    "tabel per organisatie.")
         audiences = list(dict.fromkeys(["overheid", "vervolgonderzoek"]
                                        + [r.audience for r in recs]))
         finding_titles = {f.id: f.title for f in self.findings.findings}
@@ -583,10 +572,10 @@ class ReportBuilder:
 
     # --- annexes -----------------------------------------------------------------------------
     def annex_cards(self) -> None:
-        _, letter = self.annex("Persona-kaarten")
+        _, letter = self.annex("cards", "Persona-kaarten")
         w = self.w
         if self.ctx.personas is None and not self.ctx.cards:
-            self.unavailable("personas", "De persona-kaarten")
+            self.unavailable("De persona-kaarten")
             return
         from .. import persona_cards as cards_mod
         ids = self.ctx.persona_ids() or list(self.ctx.cards)
@@ -612,19 +601,19 @@ class ReportBuilder:
                     w.text_height * 0.8))
             else:
                 w.paragraph(f"{name}{count}", bold=True)
-                self.unavailable("cards", f"De kaart van {name}")
+                self.unavailable(f"De kaart van {name}")
             if card is not None and hasattr(card, "quotes") and card.quotes:
                 refs = [self.registry.add(q.respondent, q.start, q.end, q.code,
                                           f"Persona-kaart {name}", q.text) for q in card.quotes]
                 w.paragraph("Citaten op deze kaart: " + "; ".join(
                     f"[{r.label}] {r.respondent_id}" for r in refs)
-                    + " (zie bijlage F).", size=9)
+                    + f" (zie bijlage {ANNEXES['evidence']}).", size=9)
 
     def annex_heartbeats(self) -> None:
-        self.annex("Heartbeats en klantreizen per persona")
+        _, letter = self.annex("heartbeats", "Heartbeats en klantreizen per persona")
         w = self.w
         if not self.ctx.heartbeats:
-            self.unavailable("heartbeats", "De heartbeats")
+            self.unavailable("De heartbeats")
             return
         w.paragraph("Een heartbeat laat per moment van de klantreis zien hoe de respondenten "
                     "van een persona het contact beleefden: van \u22123 (zeer negatief) tot +3 "
@@ -633,12 +622,12 @@ class ReportBuilder:
                     "is niet nul. P1, P2 ... zijn pijnpunten, H1, H2 ... hoogtepunten.")
         for i, hb in enumerate(self.ctx.heartbeats):
             w.heading(f"{hb.name}", 2, numbered=False,
-                      prefix=f"{ANNEX_LETTERS[self._annex - 1]}.{i + 1}", page_break=i > 0)
+                      prefix=f"{letter}.{i + 1}", page_break=i > 0)
             fig = self.ctx.heartbeat_figures.get(hb.persona)
             if fig is not None and Path(fig).exists():
                 w.figure(fig, f"Heartbeat {hb.name} ({n_van_n(hb.total, hb.study_total)})")
             else:
-                self.unavailable("heartbeat_figures", f"De heartbeatfiguur van {hb.name}")
+                self.unavailable(f"De heartbeatfiguur van {hb.name}")
             self._key_moment_table(hb)
             poster = self.ctx.posters.get(hb.persona)
             if poster is not None and Path(poster).exists():
@@ -647,7 +636,7 @@ class ReportBuilder:
                          f"hoogtepunten", max_height=int(w.text_height * 0.88))
                 w.new_section(landscape=False)
             else:
-                self.unavailable("posters", f"De klantreisposter van {hb.name}")
+                self.unavailable(f"De klantreisposter van {hb.name}")
 
     def _key_moment_table(self, hb) -> None:
         kms = list(hb.key_moments())
@@ -671,12 +660,12 @@ class ReportBuilder:
                      widths_cm=[1, 4.5, 1.5, 2.2, 7], font_size=8)
 
     def annex_method(self) -> None:
-        _, letter = self.annex("Methode: open, axiaal en selectief coderen")
+        _, letter = self.annex("method", "Methode: open, axiaal en selectief coderen")
         w = self.w
         w.heading("Open coderen", 2, numbered=False, prefix=f"{letter}.1")
         w.paragraph("Bij open coderen krijgen passages uit de interviews een code: een korte "
                     "benoeming van wat de respondent vertelt. De codes zijn vastgelegd in het "
-                    "codeboek (bijlage E) met een definitie, wanneer de code wel en niet te "
+                    f"codeboek (bijlage {ANNEXES['codebook']}) met een definitie, wanneer de code wel en niet te "
                     "gebruiken, de fase van de klantreis en de lading (pijnpunt of "
                     "hoogtepunt).")
         w.paragraph(self._coding_sentence())
@@ -690,7 +679,7 @@ class ReportBuilder:
         if fig is not None and Path(fig).exists():
             w.figure(fig, "Netwerk van samen voorkomende codes (co-occurrence)")
         else:
-            self.unavailable("axial", "Het netwerkfiguur van samen voorkomende codes")
+            self.unavailable("Het netwerkfiguur van samen voorkomende codes")
         w.heading("Selectief coderen", 2, numbered=False, prefix=f"{letter}.3")
         core = self.codebook.core_category
         if core:
@@ -710,18 +699,21 @@ class ReportBuilder:
         if self.ctx.personas is not None:
             w.heading("Persona-analyse", 2, numbered=False, prefix=f"{letter}.5")
             w.paragraph(self._persona_method_sentence(self.ctx.personas).replace(
-                " Zie bijlage C.", ""))
+                f" Zie bijlage {ANNEXES['method']}.", ""))
             for note in getattr(self.ctx.personas, "notes", []) or []:
                 w.paragraph(str(note), size=9)
 
     def _core_candidates(self) -> None:
         """Which categories the data put at the centre, next to the researchers' choice."""
-        from .. import axial
         if not self.ctx.codings:
             return
+        analysis = self.ctx.axial
+        if analysis is None:
+            from ..axial import AxialAnalysis
+            analysis = AxialAnalysis(self.codebook, [t.respondent_id for t in
+                                                     self.ctx.transcripts]).fit(self.ctx.codings)
         try:
-            cands = axial.AxialAnalysis(self.codebook).fit(self.ctx.codings) \
-                .core_category_candidates()
+            cands = analysis.core_category_candidates()
         except KlantreisError:
             return
         table = cands.table
@@ -816,7 +808,7 @@ class ReportBuilder:
         hidden = [c for c in columns if IDENTIFYING.search(c)]
         truth = [c for c in columns if _is_own_assignment(c)]
         landscape = len(attrs) + len(truth) + 4 > 7
-        _, letter = self.annex("Respondentenoverzicht", landscape=landscape)
+        _, letter = self.annex("respondents", "Respondentenoverzicht", landscape=landscape)
         assigned = {}
         if self.ctx.personas is not None:
             assigned = dict(zip(self.ctx.personas.assignments["respondent"],
@@ -850,7 +842,7 @@ class ReportBuilder:
             w.new_section(landscape=False)
 
     def annex_codebook(self) -> None:
-        self.annex("Codeboek")
+        self.annex("codebook", "Codeboek")
         w = self.w
         w.paragraph(f"{self.codebook.name}: {len(self.codebook.codes)} codes in "
                     f"{len(self.codebook.categories)} categorieën. Waarde: de standaardlading "
@@ -865,7 +857,7 @@ class ReportBuilder:
                 caption="Het codeboek", widths_cm=[4, 8.2, 2.8, 1.2], font_size=8)
 
     def annex_evidence(self) -> None:
-        _, letter = self.annex("Verantwoording van bevindingen en citaten")
+        _, letter = self.annex("evidence", "Verantwoording van bevindingen en citaten")
         w = self.w
         w.paragraph("Elke bevinding en elk citaat in dit rapport is terug te vinden in de "
                     "transcripten. Regel is de regel in het transcript (na inlezen); tekens "
@@ -921,13 +913,6 @@ def _has_style(doc, name: str) -> bool:
 # Respondent-table columns that can identify a person; never shown in the report.
 IDENTIFYING = re.compile(r"naam|name|adres|address|straat|postcode|woonplaats|telefoon|phone|"
                          r"mail|geboorte|birth|bsn|iban|rekening", re.IGNORECASE)
-
-
-def _join(items: Sequence[str]) -> str:
-    items = list(items)
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " en " + items[-1]
 
 
 # --- the entry point ------------------------------------------------------------------------

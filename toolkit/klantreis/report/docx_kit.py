@@ -273,10 +273,6 @@ class DocxWriter:
 
     # --- measures ------------------------------------------------------------------------
     @property
-    def section(self):
-        return self.doc.sections[-1]
-
-    @property
     def text_width(self):
         s = self.doc.sections[-1]
         return s.page_width - s.left_margin - s.right_margin
@@ -603,19 +599,6 @@ class DocxWriter:
         self._break_pending = False
         self._fill_toc()
         self.page_numbers()
-
-    def all_text(self) -> str:
-        """Every text the document shows (body, tables, headers, footers), for the privacy
-        check before saving."""
-        chunks = []
-        body = self.doc.element.body
-        for t in body.iter(qn("w:t")):
-            chunks.append(t.text or "")
-        for section in self.doc.sections:
-            for hf in (section.header, section.footer):
-                for t in hf._element.iter(qn("w:t")):
-                    chunks.append(t.text or "")
-        return "\n".join(chunks)
 
     def save(self, path: str | Path) -> Path:
         """Write atomically: a temporary file next to the target, then rename."""

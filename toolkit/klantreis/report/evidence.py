@@ -11,6 +11,7 @@
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
@@ -70,14 +71,14 @@ class InterviewFacts:
         if len(modes) == 1 and modes[0][1] == n:
             parts.append(f"Alle interviews waren {modes[0][0]}.")
         elif modes:
-            parts.append("Daarvan waren " + _join(f"{number_word(v)} {k}" for k, v in modes)
+            parts.append("Daarvan waren " + join_nl(f"{number_word(v)} {k}" for k, v in modes)
                          + ".")
         if self.modes.get("onbekend"):
             parts.append(f"Van {number_word(self.modes['onbekend'])} interview(s) is niet "
                          f"vastgelegd hoe het is afgenomen.")
         locs = [(k, v) for k, v in self.locations.most_common() if k != "onbekend"]
         if locs:
-            text = _join(f"{number_word(v)} {k}" for k, v in locs)
+            text = join_nl(f"{number_word(v)} {k}" for k, v in locs)
             verb = "vond" if locs[0][1] == 1 else "vonden"
             first, rest = text.split(" ", 1)
             parts.append(f"{first.capitalize()} {'interview' if locs[0][1] == 1 else 'interviews'}"
@@ -87,7 +88,8 @@ class InterviewFacts:
         return " ".join(p for p in parts if p)
 
 
-def _join(items: Iterable[str]) -> str:
+def join_nl(items: Iterable[str]) -> str:
+    """'a, b en c'."""
     items = list(items)
     if len(items) <= 1:
         return "".join(items)
@@ -130,14 +132,14 @@ def classify_mode(value: Any) -> str:
 
 
 def classify_location(value: Any) -> str:
-    text = str(value or "").lower()
+    """Where an interview was held, as the study wrote it (placeholders left out); only
+    'at home' is recognised, because every study has it and words for it vary."""
+    text = " ".join(re.sub(r"\[[^\]]*\]", " ", str(value or "")).lower().split())
     if not text:
         return "onbekend"
     if "thuis" in text or "woning" in text or "huis" in text:
         return "bij de respondent thuis"
-    if "opvang" in text:
-        return "in de opvang"
-    return "elders"
+    return text
 
 
 def _truthy(value: Any) -> bool:
