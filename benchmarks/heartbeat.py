@@ -1,26 +1,38 @@
 """Benchmark: heartbeats + posters for 3 personas must render in < 10 s together.
 
-    .venv/bin/python benchmarks/heartbeat.py            # synthetic study (default)
-    .venv/bin/python benchmarks/heartbeat.py --study .  # the bundled study, when it has
-                                                        # codings and personas/assignments.csv
+    .venv/bin/python benchmarks/heartbeat.py                 # synthetic study (default)
+    .venv/bin/python benchmarks/heartbeat.py --study STUDY   # a real study, when it has
+                                                             # codings and personas/assignments.csv
+    options: --out DIR (write there and keep), --keep (keep the temporary folder), --full
+    (accepted for run.py; there is no larger variant)
 
-Writes to benchmarks/out/heartbeat/ (git-ignored) and prints seconds per step and the total,
-wall clock and process CPU time: on a busy 2-core machine the wall clock is the larger, and
-the CPU time is what the same work costs when the machine is otherwise idle. The target is
-judged on the wall clock. The synthetic study is fictional throughout (placeholders,
-invented sentences).
+The synthetic study is fictional throughout (placeholders, invented sentences); its figures
+go to benchmarks/out/heartbeat/ (git-ignored) unless --out says otherwise. A real study's
+posters carry real transcript quotes: the privacy check (``klantreis.anonymize.privacy_gate``)
+runs first and nothing is drawn when it finds suspects, and the figures go to a temporary
+folder that is removed afterwards (--keep keeps it, --out DIR writes to DIR), never into
+the repository by default.
+
+Prints seconds per step and the total, wall clock and process CPU time: on a busy 2-core
+machine the wall clock is the larger, and the CPU time is what the same work costs when the
+machine is otherwise idle. The target is judged on the wall clock.
 """
 from __future__ import annotations
 
 import argparse
 import os
 import random
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "toolkit"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _util import add_full, verdict  # noqa: E402
 
 from klantreis.codebook import Codebook  # noqa: E402
 from klantreis.models import Category, Code, Coding, Journey, Phase, Step, Transcript  # noqa: E402
@@ -217,12 +229,55 @@ def _bundled(study_path: Path):
     return res.journey, res.heartbeats, personas
 
 
+def _gate(study_path: Path):
+    """None when the study's transcripts pass the privacy check, else the refusal."""
+    from klantreis import Study
+    from klantreis.anonymize import privacy_gate
+    from klantreis.errors import PrivacyGateError
+    try:
+        privacy_gate(Study.load(study_path))
+    except PrivacyGateError as exc:
+        return exc
+    return None
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--study", type=Path, help="studiemap met coderingen en toewijzing")
-    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "heartbeat")
+    ap.add_argument("--out", type=Path, help="uitvoermap (blijft staan); standaard "
+                    "benchmarks/out/heartbeat (synthetisch) of een tijdelijke map (--study)")
+    ap.add_argument("--keep", action="store_true",
+                    help="de tijdelijke uitvoermap van --study niet verwijderen")
+    add_full(ap)
     args = ap.parse_args(argv)
 
+    if args.study:
+        args.study = args.study.expanduser().resolve()
+        if not (args.study / "study.yaml").is_file():
+            ap.error(f"{args.study} is geen studiemap (study.yaml ontbreekt)")
+        refused = _gate(args.study)   # before anything with real quotes is drawn
+        if refused is not None:
+            print("privacycontrole: niets getekend, de transcripten bevatten mogelijk nog "
+                  f"persoonsgegevens.\n{refused}")
+            verdict({f"< {LIMIT_SECONDS:.0f} s": None})
+            return getattr(refused, "exit_code", 3)   # as 'klantreis run' does
+        print("privacycontrole: geen verdachte woorden in de transcripten")
+    if args.out:
+        out, temporary = args.out.expanduser().resolve(), False
+    elif args.study:
+        out, temporary = Path(tempfile.mkdtemp(prefix="klantreis-heartbeat-")), True
+    else:
+        out, temporary = ROOT / "benchmarks" / "out" / "heartbeat", False
+    try:
+        ok = _measure(args.study, out)
+    finally:
+        if temporary and not args.keep:
+            shutil.rmtree(out, ignore_errors=True)
+            print(f"(tijdelijke uitvoermap {out} verwijderd; --keep bewaart hem)")
+    return verdict({f"heartbeats + posters < {LIMIT_SECONDS:.0f} s (wand)": ok})
+
+
+def _measure(study: Path | None, out: Path) -> bool:
     from klantreis.heartbeat import write_heartbeat_figures
     from klantreis.journeys import compute_heartbeats
     from klantreis.parallel import workers
@@ -230,9 +285,9 @@ def main(argv=None) -> int:
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     t0, c0 = time.perf_counter(), time.process_time()
-    if args.study:
-        journey, hbs, personas = _bundled(args.study)
-        source = f"studie {args.study}"
+    if study:
+        journey, hbs, personas = _bundled(study)
+        source = f"studie {study}"
     else:
         data = synthetic()
         journey = data["journey"]
@@ -241,19 +296,20 @@ def main(argv=None) -> int:
                                  recommendations=data["recommendations"],
                                  findings=data["findings"])
         personas = {p["id"]: p for p in data["personas"]}
-        source = f"synthetisch ({len(data['codings'])} coderingen, 16 respondenten)"
+        source = (f"synthetisch ({len(data['codings'])} coderingen, "
+                  f"{len(data['assignments'])} respondenten)")
     t_compute, c_compute = time.perf_counter() - t0, time.process_time() - c0
     hbs = hbs[:3]
-    args.out.mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
 
     # the writers the pipeline uses: figures are drawn side by side on the cores
     # (klantreis.parallel; KLANTREIS_WORKERS=1 draws them one after the other)
     t1, c1 = time.perf_counter(), time.process_time()
-    written = write_heartbeat_figures(hbs, journey, args.out)
+    written = write_heartbeat_figures(hbs, journey, out)
     t_heart, c_heart = time.perf_counter() - t1, time.process_time() - c1
 
     t2, c2 = time.perf_counter(), time.process_time()
-    written += write_posters(personas, hbs, journey, args.out, "A3")
+    written += write_posters(personas, hbs, journey, out, "A3")
     t_poster, c_poster = time.perf_counter() - t2, time.process_time() - c2
     total, cpu = time.perf_counter() - t0, time.process_time() - c0
     print(f"bron: {source}; {os.cpu_count()} cores, {workers()} tekenprocessen, "
@@ -266,8 +322,8 @@ def main(argv=None) -> int:
     print(f"{'totaal':<50} {total:7.2f} {cpu:7.2f}")
     print(f"doel < {LIMIT_SECONDS:.0f} s (wand): "
           f"{'OK' if total < LIMIT_SECONDS else 'TE TRAAG'}")
-    print(f"{len(written)} bestanden in {args.out}")
-    return 0 if total < LIMIT_SECONDS else 1
+    print(f"{len(written)} bestanden in {out}")
+    return total < LIMIT_SECONDS
 
 
 if __name__ == "__main__":

