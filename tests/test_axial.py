@@ -140,3 +140,23 @@ def test_empty_codings_do_not_crash(book):
     ax = AxialAnalysis(book).fit([])
     assert ax.matrix_.shape == (5, 0)
     assert ax.core_category_candidates().table["coverage"].sum() == 0
+
+
+def test_unknown_codes_can_be_kept_after_the_codebooks_codes(book, codings):
+    extra = codings + [C("R2", "weg", 31, 33)]            # overlaps b and d in R2
+    with pytest.raises(KlantreisError, match="niet in het codeboek"):
+        AxialAnalysis(book).fit(extra)
+    ax = AxialAnalysis(book, unknown_codes="keep").fit(extra)
+    assert list(ax.matrix_.index) == ["a", "b", "c", "d", "e", "weg"]
+    assert ax.matrix_.loc["weg", "R2"] == 1
+    assert ("b", "weg") in {(r.a, r.b) for r in ax.passage_.pairs_.itertuples()}
+    same = AxialAnalysis(book).fit(codings)
+    assert ax.network_.nodes(data=True) == same.network_.nodes(data=True), \
+        "a code without category adds nothing to the category network"
+    with pytest.raises(KlantreisError):
+        AxialAnalysis(book, unknown_codes="ignore")
+
+
+def test_natural_key_orders_respondents_like_the_interview_folder():
+    from klantreis.axial import natural_key
+    assert sorted(["R10", "r2", "R1", "R02b"], key=natural_key) == ["R1", "r2", "R02b", "R10"]

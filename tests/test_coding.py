@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from klantreis.codebook import Codebook
-from klantreis.coding import (CodingSession, codings_for_analysis, export_codings_dir,
-                              find_quote, load_codings_dir, locate_quote, study_codings,
-                              sync_codings_dir)
+from klantreis.coding import (CodingSession, all_human_codings, codings_for_analysis,
+                              export_codings_dir, find_quote, load_codings_dir, locate_quote,
+                              study_codings, sync_codings_dir)
 from klantreis.errors import KlantreisError, SchemaError
 from klantreis.models import Category, Code, Coding, Journey, Phase, Segment, Transcript
 from klantreis.store import Store
@@ -670,3 +670,174 @@ def test_bundled_study_codings_load():
             for c in report.codings:
                 t = study.transcript(c.respondent_id)
                 assert t.text[c.start:c.end] == c.quote
+
+
+# --- the text form governs what it lists -----------------------------------------------------
+
+def test_exported_session_codings_are_governed_by_their_file(study):
+    """Coded in a session, exported into codings/, then deleted from the YAML: gone."""
+    with Store(study.store_path) as store:
+        s = CodingSession(study, "A", store=store)
+        keep = s.code("R01", "wachten_op_uitkering", quote="zes weken\ngewacht op mijn uitkering")
+        drop = s.code("R01", "woning_zoeken", quote="Een woning zoeken was lastig.")
+        other = s.code("R02", "toeslagen_stopgezet", quote="toeslagen werden stopgezet")
+        export_codings_dir(store, study.codings_dir, "A", transcripts=study)
+        report = sync_codings_dir(study, store)
+        assert report.adopted == 3 and report.added == 0
+        assert sorted(c.id for c in store.codings(coder="A")) == sorted(
+            [keep.id, drop.id, other.id]), "adopted, not duplicated"
+        path = study.codings_dir / "A" / "R01.yaml"
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("- code: woning_zoeken\n  quote: Een woning zoeken was "
+                                     "lastig.\n", ""), encoding="utf-8")
+        assert "woning" not in path.read_text(encoding="utf-8")
+        report = sync_codings_dir(study, store)
+        assert report.removed == 1
+        assert sorted(c.id for c in store.codings(coder="A")) == sorted([keep.id, other.id])
+        assert store.events(action="coding.adopt")
+        (study.codings_dir / "A" / "R02.yaml").unlink()     # the whole file: its codings go
+        sync_codings_dir(study, store)
+        assert [c.id for c in store.codings(coder="A")] == [keep.id]
+
+
+def test_a_file_coding_coded_again_in_a_session_stays_one_coding(study):
+    """The other direction: the file first, then the session codes the same passage."""
+    path = good_file(study)
+    with Store(study.store_path) as store:
+        first = load_codings_dir(study, store)
+        s = CodingSession(study, "A", store=store)
+        again = s.code("R01", "woning_zoeken", quote="Een woning zoeken was lastig.")
+        assert again.id == first[2].id, "no second coding of the same passage"
+        extra = s.code("R02", "toeslagen_stopgezet", quote="toeslagen")   # not in any file
+        path.write_text(path.read_text(encoding="utf-8").replace(
+            "  - code: woning_zoeken\n    quote: \"Een woning zoeken was lastig.\"\n", ""),
+            encoding="utf-8")
+        sync_codings_dir(study, store)
+        live = {c.id for c in store.codings(coder="A")}
+        assert first[2].id not in live, "the file governs it: deleted there, deleted here"
+        assert extra.id in live, "a coding no file lists is never touched"
+
+
+def test_an_older_store_adopts_its_twins_once(study, monkeypatch):
+    """Stores synced before adoption existed re-import every file once (format version)."""
+    import klantreis.coding as coding_mod
+    with Store(study.store_path) as store:
+        hand = CodingSession(study, "A", store=store).code(
+            "R01", "woning_zoeken", quote="Een woning zoeken was lastig.")
+        good_file(study)
+        monkeypatch.setattr(coding_mod, "_FORMAT_VERSION", "1")
+        monkeypatch.setattr(store, "adopt_coding", lambda *a, **k: None)   # the old sync
+        sync_codings_dir(study, store)
+        monkeypatch.undo()
+        report = sync_codings_dir(study, store)
+        assert report.changed_files == ["codings/A/R01.yaml"] and report.adopted == 1
+        [row] = [s for s in store.stored_codings(coder="A") if s.coding.id == hand.id]
+        assert row.import_file == "codings/A/R01.yaml"
+
+
+def test_unchanged_files_are_not_parsed_again(study, monkeypatch):
+    import klantreis.coding as coding_mod
+    good_file(study)
+    write(study.codings_dir / "B" / "R02.yml", """
+        codings:
+          - {code: toeslagen_stopgezet, quote: "toeslagen werden stopgezet"}
+        """)
+    first = load_codings_dir(study)
+    assert [c.coder for c in first] == ["A", "A", "A", "B"], ".yml files count too"
+    parsed = []
+    real = coding_mod._parse_codings_bytes
+    monkeypatch.setattr(coding_mod, "_parse_codings_bytes",
+                        lambda path, *a: parsed.append(path.name) or real(path, *a))
+    assert [c.id for c in load_codings_dir(study)] == [c.id for c in first]
+    assert parsed == []
+    study.journeys[0].phases.append(Phase("nazorg", "Nazorg"))   # phases count as schema
+    assert [c.id for c in load_codings_dir(study)] == [c.id for c in first]
+    assert sorted(parsed) == ["R01.yaml", "R02.yml"]
+
+
+def test_a_file_that_changes_its_respondent_moves_its_codings(study):
+    path = write(study.codings_dir / "A" / "X.yaml", """
+        respondent: R01
+        codings:
+          - {code: woning_zoeken, quote: "Een woning zoeken"}
+        """)
+    with Store(study.store_path) as store:
+        load_codings_dir(study, store)
+        path.write_text(path.read_text(encoding="utf-8").replace("R01", "R02").replace(
+            "Een woning zoeken", "De toeslagen"), encoding="utf-8")
+        sync_codings_dir(study, store)
+        assert [c.respondent_id for c in store.codings(coder="A")] == ["R02"]
+
+
+# --- what the later stages get ---------------------------------------------------------------
+
+def test_load_analysis_codings_syncs_once_and_gives_everything(study, monkeypatch):
+    import klantreis.coding as coding_mod
+    import klantreis.suggestions as sugg
+    good_file(study)
+    write(study.codings_dir / "B" / "R02.yaml", """
+        codings:
+          - {code: toeslagen_stopgezet, quote: "toeslagen werden stopgezet"}
+        """)
+    monkeypatch.setattr(sugg, "suggest", lambda st, transcripts=None: [
+        Coding(t.respondent_id, "toeslagen_stopgezet", 0, 5, coder="suggesties",
+               origin="suggestion") for t in (transcripts or st.transcripts)])
+    opened, syncs = [], []
+    real_store, real_sync = coding_mod.Store, coding_mod._sync
+    monkeypatch.setattr(coding_mod, "Store", lambda path: opened.append(path) or
+                        real_store(path))
+    monkeypatch.setattr(coding_mod, "_sync", lambda *a: syncs.append(1) or real_sync(*a))
+    result = coding_mod.load_analysis_codings(study)
+    assert len(opened) == 1 and len(syncs) == 1
+    assert result.source == "mixed" and result.coder == "A" and result.coded == ["R01"]
+    assert {(c.coder, c.respondent_id) for c in result.codings} == {("A", "R01"),
+                                                                  ("suggesties", "R02")}
+    assert {c.coder for c in result.all_human} == {"A", "B"}
+    assert result.changed_sources == []
+    assert codings_for_analysis(study) == (result.codings, result.source)
+
+
+def test_an_empty_reviewed_file_counts_as_coded(study, monkeypatch):
+    """'codings: []' is the coder's decision that nothing applies: no suggestions there."""
+    import klantreis.suggestions as sugg
+    good_file(study)
+    write(study.codings_dir / "A" / "R02.yaml", "codings: []\n")
+    asked = []
+    monkeypatch.setattr(sugg, "suggest", lambda st, transcripts=None: asked.append(
+        [t.respondent_id for t in transcripts]) or [])
+    codings, source = codings_for_analysis(study)
+    assert source == "human" and asked == []
+    assert {c.respondent_id for c in codings} == {"R01"}
+
+
+def test_all_human_codings_syncs_itself(study):
+    good_file(study)
+    assert len(all_human_codings(study)) == 3            # no earlier sync needed
+
+
+def test_a_session_needs_a_coder(study, tmp_path):
+    with pytest.raises(KlantreisError, match="geef een codeur op"):
+        CodingSession(study)
+    configured = make_study(tmp_path / "met", primary="B")
+    with CodingSession(configured) as s:
+        assert s.coder == "B"
+
+
+def test_one_codings_document_for_export_and_import(study, tmp_path):
+    from klantreis.coding import codings_document
+    with Store(study.store_path) as store:
+        s = CodingSession(study, "A", store=store)
+        s.code("R01", "woning_zoeken", quote="zes weken", occurrence=3, valence=-1)
+        [path] = export_codings_dir(store, tmp_path, "A", transcripts=study)
+        codings = store.codings(coder="A")
+    assert path.read_text(encoding="utf-8") == codings_document(
+        "A", "R01", codings, study.transcripts[0].text)
+    assert "occurrence: 3" in path.read_text(encoding="utf-8")
+
+
+def test_squeezed_offsets_are_compact():
+    from array import array
+
+    from klantreis.coding import _squeezed
+    text, offsets = _squeezed("a b\n c")
+    assert text == "abc" and isinstance(offsets, array) and list(offsets) == [0, 2, 5]

@@ -187,3 +187,22 @@ def test_journey_and_archetype_display():
     out = persona._repr_html_()
     assert "Fictief &lt;archetype&gt;" in out and "#D55E00" in out.upper()
     assert "Behoeften" in out and "rust" in out and "huur" in out
+
+
+def test_codes_are_named_through_the_codebook_and_unknown_codes_stay_readable():
+    from klantreis.display import _code_info
+    book = make_codebook()
+    assert _code_info(book, "huur") == ("Huur", "Wonen", "#d55e00")
+    assert _code_info(book, "weg_code") == ("weg_code", "", "#888888")
+    assert _code_info(None, "huur") == ("huur", "", "#888888")
+
+
+def test_study_html_counts_transcript_files_like_the_reader(tmp_path):
+    cfg = StudyConfig(title="S", commissioner="C", target_group="t", research_question="q")
+    study = Study(root=tmp_path, config=cfg, codebook=make_codebook(), journeys=[],
+                  personas=[])
+    (tmp_path / "interviews").mkdir()
+    for name in ("R01.txt", "R02.md", "R03.srt", "opname.mp3", "notities.pdf", "_oud.txt",
+                 ".verborgen.txt"):
+        (tmp_path / "interviews" / name).write_text("x", encoding="utf-8")
+    assert "<dt>Transcripten</dt><dd>3</dd>" in study_html(study)

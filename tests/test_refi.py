@@ -644,3 +644,64 @@ def test_the_bundled_study_exports_valid_refi(schemas, tmp_path):
     assert summary.cases == 16 and summary.variables >= 5
     project = read_qdpx(summary.path)
     assert sorted(s.text for s in project.sources) == sorted(t.text for t in study.transcripts)
+
+
+def test_xlsx_of_a_study_in_the_middle_of_coding(make_study, monkeypatch):
+    """'mixed': the primary coder's codings plus suggestions for the interviews not coded
+    yet; the codings sheet lists every human coder and the suggestions, marked."""
+    import klantreis.suggestions as sugg
+    from klantreis.axial import AxialAnalysis
+    from klantreis.coding import load_analysis_codings
+    from klantreis.models import Coding
+
+    root = make_study({"R01.txt": R01, "R02.txt": R02})
+    study = Study.load(root)
+    with CodingSession(study, coder="A") as a:
+        a.code("R01", "wachten_op_uitkering", quote="zes weken gewacht op mijn uitkering")
+        a.code("R01", "wachten_op_toeslagen", quote="Zes weken! En de toeslagen")
+    with CodingSession(study, coder="B") as b:
+        b.code("R02", "geen_geld_bij_instroom", quote="geen geld toen ik aankwam")
+    text = study.transcript("R02").text
+    start = text.index("De medewerkers")
+    fake = Coding("R02", "waardering_medewerkers", start, start + 14, coder="suggesties",
+                  origin="suggestion", quote=text[start:start + 14])
+    monkeypatch.setattr(sugg, "suggest", lambda st, transcripts=None: [
+        fake for t in (transcripts or []) if t.respondent_id == "R02"])
+    with Store(study.store_path) as store:
+        sheets = excel_sheets(study, store)
+        analysis = load_analysis_codings(study, store=store)
+    info = " ".join(sheets["info"]["toelichting"])
+    assert "codeur A, aangevuld met codeersuggesties voor 1 interview" in info
+    assert "'suggesties'" in info
+    rows = sheets["coderingen"]
+    assert list(rows.columns) == ["respondent", "code", "coder", "start", "end", "quote"]
+    assert sorted(rows["coder"]) == ["A", "A", "B", "suggesties"]
+    matrix = sheets["code x respondent"]
+    assert matrix.loc["waardering_medewerkers", "R02"] == 1
+    assert matrix.loc["geen_geld_bij_instroom", "R02"] == 0, "B is not the primary coder"
+    axial = AxialAnalysis(study.codebook, ["R01", "R02"]).fit(analysis.codings)
+    assert sheets["samen in passage"].equals(axial.passage_.pairs_)
+    assert sheets["passage (matrix)"].equals(axial.passage_.counts_)
+
+
+def test_xlsx_keeps_codings_of_a_code_no_longer_in_the_codebook(coded_study, tmp_path):
+    from klantreis.models import Coding
+    with Store(coded_study.store_path) as store:
+        store.add_coding(Coding("R02", "oude_code", 0, 9, coder="A", quote="Interview"))
+    path = write_xlsx(coded_study, tmp_path / "analyse.xlsx")
+    import pandas as pd
+    matrix = pd.read_excel(path, sheet_name="code x respondent").set_index("code")
+    assert matrix.loc["oude_code", "R02"] == 1 and matrix.loc["oude_code", "naam"] == "oude_code"
+    assert list(matrix.index[-1:]) == ["oude_code"], "after the codebook's codes"
+
+
+def test_import_writes_the_same_document_as_an_export(coded_study, make_study, tmp_path):
+    from klantreis.coding import codings_document
+    write_qdpx(coded_study, tmp_path / "studie.qdpx")
+    fresh = Study.load(make_study({"R01.txt": R01, "R02.txt": R02}))
+    import_into_study(tmp_path / "studie.qdpx", fresh)
+    path = fresh.codings_dir / "B" / "R01.yaml"
+    with Store(coded_study.store_path) as store:
+        mine = store.codings("R01", coder="B")
+    assert path.read_text(encoding="utf-8") == codings_document(
+        "B", "R01", mine, coded_study.transcript("R01").text)

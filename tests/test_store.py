@@ -301,3 +301,56 @@ def test_sigkill_during_a_stream_of_commits_loses_nothing_acknowledged(tmp_path)
         count = len(store.codings())
     # every acknowledged commit survived; at most the one in flight is extra
     assert acknowledged <= count <= acknowledged + 1
+
+
+# --- a database that cannot be written ---------------------------------------------------------
+
+def test_a_lock_held_too_long_is_a_store_error_naming_the_store(tmp_path):
+    path = tmp_path / "store.sqlite"
+    Store(path).close()
+    other = sqlite3.connect(str(path), isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")               # another writer holds the lock
+    try:
+        with Store(path, timeout_ms=50) as store:
+            with pytest.raises(StoreError, match="bezet") as err:
+                store.add_coding(coding())
+            assert err.value.path == path
+            assert "0.05 seconden" in err.value.message
+            other.execute("ROLLBACK")
+            store.add_coding(coding())              # the store works again afterwards
+            assert len(store.codings()) == 1
+    finally:
+        other.close()
+
+
+def test_a_read_only_database_is_a_store_error_and_keeps_nothing(store, monkeypatch):
+    store.add_coding(coding())
+    read_only = sqlite3.connect(f"file:{store.path}?mode=ro", uri=True, isolation_level=None)
+    read_only.row_factory = sqlite3.Row
+    monkeypatch.setattr(store, "_db", read_only)
+    with pytest.raises(StoreError, match="alleen-lezen") as err:
+        store.add_coding(coding(start=20, end=30))
+    assert err.value.path == store.path
+    assert not read_only.in_transaction
+    assert len(store.codings()) == 1
+    read_only.close()
+
+
+def test_operational_errors_inside_a_nested_transaction_roll_back_everything(store):
+    with pytest.raises(StoreError, match="kan niet worden bijgewerkt"):
+        with store.transaction() as db:
+            store.add_coding(coding())
+            with store.transaction():
+                db.execute("INSERT INTO no_such_table VALUES (1)")
+    assert store.codings() == []
+    store.add_coding(coding())                     # the connection is usable again
+
+
+def test_imports_and_adopting_a_coding(store):
+    c = store.add_coding(coding())
+    store.set_import("codings/A/R01.yaml", "f" * 64, "A", "R01")
+    assert store.imports() == {"codings/A/R01.yaml": ("f" * 64, "A", "R01")}
+    store.adopt_coding(c.id, "codings/A/R01.yaml", who="A")
+    assert [x.id for x in store.codings(import_file="codings/A/R01.yaml")] == [c.id]
+    assert store.events(action="coding.adopt")[0].payload == {
+        "id": c.id, "import_file": "codings/A/R01.yaml"}

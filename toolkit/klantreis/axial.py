@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 import warnings
 from collections import defaultdict
 from dataclasses import dataclass
@@ -45,8 +46,10 @@ COOCCURRENCE = "co-occurrence"
 
 # --- co-occurrence -----------------------------------------------------------------------------
 
-def _overlaps(a: Coding, b: Coding) -> bool:
-    return a.respondent_id == b.respondent_id and a.start < b.end and b.start < a.end
+def natural_key(text: str) -> list:
+    """Sort key that puts R2 before R10 (digits compared as numbers, letters without case);
+    the order of ``transcripts.transcript_files``."""
+    return [int(t) if t.isdigit() else t.casefold() for t in re.split(r"(\d+)", text)]
 
 
 def passages(codings: Iterable[Coding]) -> list[list[Coding]]:
@@ -126,14 +129,12 @@ class CoOccurrence:
             n = np.zeros(k)
             for c in mine:
                 n[index[self._item(c)]] += 1
-            seen_pairs: set[tuple[int, int]] = set()
             for a, b in _overlapping_pairs(mine):
                 ia, ib = index[self._item(a)], index[self._item(b)]
                 if ia == ib:
                     continue  # a code overlapping itself is not a co-occurrence
                 counts[ia, ib] += 1
                 counts[ib, ia] += 1
-                seen_pairs.add((ia, ib))
             np.fill_diagonal(counts, n)
             off = counts.copy()
             np.fill_diagonal(off, 0)
@@ -183,7 +184,7 @@ def code_respondent_matrix(codings: Iterable[Coding], codebook: Codebook | None 
     extra = sorted({c.code for c in codings} - set(codes))
     codes = list(codes) + extra
     resp = list(respondents) if respondents is not None else sorted(
-        {c.respondent_id for c in codings}, key=_natural)
+        {c.respondent_id for c in codings}, key=natural_key)
     frame = pd.DataFrame(0, index=pd.Index(codes, name="code"),
                          columns=pd.Index(resp, name="respondent"), dtype=int)
     for c in codings:
@@ -192,11 +193,6 @@ def code_respondent_matrix(codings: Iterable[Coding], codebook: Codebook | None 
     if value == "presence":
         frame = (frame > 0).astype(int)
     return frame
-
-
-def _natural(s: str):
-    import re
-    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", s)]
 
 
 # --- the axial analysis ------------------------------------------------------------------------
@@ -224,23 +220,32 @@ class AxialAnalysis:
     >>> ax.network_                    # networkx.MultiDiGraph of categories
     >>> ax.to_excel("reports/axiaal.xlsx"); ax.plot_network("reports/categorieen.png")
     >>> ax.core_category_candidates().table
+
+    A coding whose code is not in the codebook is an error, unless ``unknown_codes="keep"``
+    (an export of every coding ever made, e.g. of a code since removed from the codebook):
+    such codes then get rows and co-occurrence entries after the codebook's codes, but no
+    category.
     """
 
-    def __init__(self, codebook: Codebook, respondents: Sequence[str] | None = None):
+    def __init__(self, codebook: Codebook, respondents: Sequence[str] | None = None, *,
+                 unknown_codes: str = "error"):
+        if unknown_codes not in ("error", "keep"):
+            raise KlantreisError("unknown_codes moet 'error' of 'keep' zijn")
         self.codebook = codebook
         self.respondents = list(respondents) if respondents is not None else None
+        self.unknown_codes = unknown_codes
 
     def fit(self, codings: Iterable[Coding]) -> "AxialAnalysis":
         codings = list(codings)
         known = set(self.codebook.code_ids())
         unknown = sorted({c.code for c in codings} - known)
-        if unknown:
+        if unknown and self.unknown_codes == "error":
             raise KlantreisError(f"{len(unknown)} code(s) staan niet in het codeboek: "
                                  f"{', '.join(unknown)}", self.codebook.path)
         self.codings_ = codings
-        resp = self.respondents or sorted({c.respondent_id for c in codings}, key=_natural)
+        resp = self.respondents or sorted({c.respondent_id for c in codings}, key=natural_key)
         self.respondents_ = resp
-        codes = self.codebook.code_ids()
+        codes = self.codebook.code_ids() + unknown
         self.matrix_ = code_respondent_matrix(codings, self.codebook, resp)
         self.passage_ = CoOccurrence("passage", codes).fit(codings)
         self.respondent_ = CoOccurrence("respondent", codes).fit(codings)
@@ -259,7 +264,7 @@ class AxialAnalysis:
         by_cat_resp: dict[str, set[str]] = defaultdict(set)
         by_cat_n: dict[str, int] = defaultdict(int)
         for c in codings:
-            if c.respondent_id in self.respondents_:
+            if c.respondent_id in self.respondents_ and c.code in cat_of:
                 by_cat_resp[cat_of[c.code]].add(c.respondent_id)
                 by_cat_n[cat_of[c.code]] += 1
         for cat in self.codebook.categories:
@@ -337,9 +342,8 @@ class AxialAnalysis:
         """One workbook: matrix, code pairs (passage, respondent), categories, relations."""
         path = Path(path)
         cand = self.core_category_candidates().table
-        names = {c.id: c.name for c in self.codebook.codes}
         matrix = self.matrix_.copy()
-        matrix.insert(0, "naam", [names.get(c, c) for c in matrix.index])
+        matrix.insert(0, "naam", [self.codebook.name_of(c) for c in matrix.index])
         sheets = {
             "code x respondent": matrix,
             "samen in passage": self.passage_.pairs_,
@@ -469,4 +473,5 @@ def core_category_candidates(codings: Iterable[Coding], codebook: Codebook,
 
 
 __all__ = ["AxialAnalysis", "CoOccurrence", "CoreCategoryCandidates", "cooccurrence",
-           "code_respondent_matrix", "core_category_candidates", "passages", "LEVELS"]
+           "code_respondent_matrix", "core_category_candidates", "passages", "natural_key",
+           "LEVELS"]

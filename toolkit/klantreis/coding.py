@@ -8,7 +8,13 @@
 
 Codings live in the study store (``store.py``); ``codings/<coder>/<respondent>.yaml`` is the
 text form that is reviewed in git. ``load_codings_dir`` syncs that text form into the store
-(idempotently) and ``export_codings_dir`` writes it back.
+(idempotently) and ``export_codings_dir`` writes it back. Once a file lists a coding that was
+made in the store (after an export, say), the file governs it: taking it out of the file
+takes it out of the store.
+
+The later stages get their codings from ``load_analysis_codings`` (one sync, one store
+connection): the primary coder's codings, where they come from, every human coder's codings
+and the transcripts that changed after codings were made in the store.
 
 Machine suggestions (``suggestions.py``) are never stored as human codings: a researcher
 turns one into a coding with ``CodingSession.accept``.
@@ -18,6 +24,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
+from array import array
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -26,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 from .errors import KlantreisError
 from .fileio import write_atomic
 from .models import Coding, Transcript
-from .store import MEMO_KINDS, Memo, Store
+from .store import MEMO_KINDS, Memo, SourceChange, Store
 from .yamlio import check_keys, dump_yaml, expect, get, load_yaml, parse_yaml
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -38,7 +45,9 @@ if TYPE_CHECKING:  # pragma: no cover
 HUMAN_ORIGINS = ("human", "accepted-suggestion", "import")
 _FILE_KEYS = ("coder", "respondent", "codings")
 _ITEM_KEYS = ("code", "quote", "occurrence", "valence", "phase", "memo")
-_FORMAT_VERSION = "1"  # part of the import fingerprint: bump to force a re-import
+# Part of the import fingerprint: bump to force a re-import of every file. 2: a file adopts
+# the codings made in the store that it lists (older stores kept them as "by hand").
+_FORMAT_VERSION = "2"
 
 
 # --- quotes ---------------------------------------------------------------------------------
@@ -51,10 +60,11 @@ def quote_pattern(quote: str) -> re.Pattern:
     return re.compile(r"\s*".join(re.escape(ch) for ch in chars))
 
 
-@lru_cache(maxsize=64)
-def _squeezed(text: str) -> tuple[str, list[int]]:
-    """``text`` without whitespace, and the offset in ``text`` of every kept character."""
-    offsets = [i for i, ch in enumerate(text) if not ch.isspace()]
+@lru_cache(maxsize=32)
+def _squeezed(text: str) -> tuple[str, array]:
+    """``text`` without whitespace, and the offset in ``text`` of every kept character
+    (4 bytes per character: a list of ints would take ten times as much per cached text)."""
+    offsets = array("i", (i for i, ch in enumerate(text) if not ch.isspace()))
     return "".join(text[i] for i in offsets), offsets
 
 
@@ -164,12 +174,19 @@ class _Change:
 class CodingSession:
     """Code transcripts as one coder; every change is an event in the study store.
 
-    ``transcripts`` replaces ``study.transcripts`` (handy in tests and for subsets).
+    ``coder`` defaults to ``study.yaml: coding.primary_coder``; without one it must be
+    given (every coding belongs to someone). ``transcripts`` replaces ``study.transcripts``
+    (handy in tests and for subsets).
     """
 
-    def __init__(self, study: "Study", coder: str = "A", *, store: Store | None = None,
-                 transcripts: list[Transcript] | None = None):
-        if not coder or not str(coder).strip():
+    def __init__(self, study: "Study", coder: str | None = None, *,
+                 store: Store | None = None, transcripts: list[Transcript] | None = None):
+        if coder is None:
+            coder = (study.config.coding or {}).get("primary_coder")
+            if coder is None:
+                raise KlantreisError("geef een codeur op, bijvoorbeeld CodingSession(studie, "
+                                     "coder='A'), of zet coding: primary_coder in study.yaml")
+        if not str(coder).strip():
             raise KlantreisError("geef een codeur op, bijvoorbeeld coder='A'")
         self.study = study
         self.coder = str(coder)
@@ -420,7 +437,8 @@ class SyncReport:
     removed_files: list[str] = field(default_factory=list)
     added: int = 0
     removed: int = 0
-    codings: list[Coding] = field(default_factory=list)
+    codings: list[Coding] = field(default_factory=list)   # the files' codings, file order
+    adopted: int = 0         # codings made in the store that a file now governs
 
 
 @dataclass
@@ -433,7 +451,8 @@ class _ParsedFile:
 
 
 def codings_files(study: "Study") -> list[Path]:
-    """The text-form files, sorted; a YAML file outside a coder folder is an error."""
+    """The text-form files (``.yaml`` and ``.yml``), sorted; a YAML file outside a coder
+    folder is an error."""
     root = study.codings_dir
     if not root.is_dir():
         return []
@@ -451,49 +470,48 @@ def codings_files(study: "Study") -> list[Path]:
     return files
 
 
+def _schema_key(study: "Study") -> str:
+    """What a codings file is validated against besides its transcript: the codebook's
+    code ids and the journeys' phase ids (a change re-validates every file)."""
+    return "\0".join(study.codebook.code_ids()) + "\0\0" + "\0".join(_phase_ids(study))
+
+
+def _fingerprint(raw_bytes: bytes, transcript_sha256: str, schema: str) -> str:
+    digest = hashlib.sha256(raw_bytes)
+    digest.update(f"\0{transcript_sha256}\0{_FORMAT_VERSION}\0".encode())
+    digest.update(schema.encode("utf-8"))
+    return digest.hexdigest()
+
+
+def _file_key(path: Path, root: Path) -> str:
+    path, root = path.resolve(), root.resolve()
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        load_yaml(path)  # raises the usual InputError (missing, unreadable)
+        raise
+
+
 def parse_codings_file(path: Path, study: "Study", transcripts: dict[str, Transcript],
                        root: Path | None = None) -> _ParsedFile:
-    """Read and validate one file; errors name the file and line.
-
-    Parsed files are cached on (file content, codebook and phase ids, transcript hash):
-    the pipeline syncs more than once per run, and line-numbered YAML is slow to parse."""
+    """Read and validate one file; errors name the file and line."""
     path = Path(path)
-    root = root or study.root
+    return _parse_codings_bytes(path, _file_key(path, root or study.root), _read_bytes(path),
+                                study, transcripts, _schema_key(study))
+
+
+def _parse_codings_bytes(path: Path, key: str, raw_bytes: bytes, study: "Study",
+                         transcripts: dict[str, Transcript], schema: str) -> _ParsedFile:
     try:
-        raw_bytes = path.read_bytes()
         text = raw_bytes.decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError):
-        load_yaml(path)  # raises the usual InputError
+    except UnicodeDecodeError:
+        load_yaml(path)  # raises the usual InputError ("YAML moet UTF-8 zijn")
         raise
-    key = path.resolve().relative_to(root.resolve()).as_posix() \
-        if path.resolve().is_relative_to(root.resolve()) else str(path.resolve())
-    cache_key = (key, str(root.resolve()), hashlib.sha256(raw_bytes).hexdigest(),
-                 tuple(study.codebook.code_ids()), tuple(_phase_ids(study)))
-    hit = _PARSED.get(cache_key)
-    if hit is not None and hit.respondent_id in transcripts \
-            and transcripts[hit.respondent_id].sha256 == hit.codings_sha256:
-        return hit.parsed
-    parsed = _parse_codings_doc(parse_yaml(text, path), path, key, raw_bytes, study,
-                                transcripts)
-    if len(_PARSED) > 2048:
-        _PARSED.clear()
-    _PARSED[cache_key] = _CacheEntry(parsed.respondent_id,
-                                     transcripts[parsed.respondent_id].sha256, parsed)
-    return parsed
-
-
-@dataclass
-class _CacheEntry:
-    respondent_id: str
-    codings_sha256: str      # the transcript hash the quotes were located in
-    parsed: _ParsedFile
-
-
-_PARSED: dict[tuple, _CacheEntry] = {}
-
-
-def _parse_codings_doc(doc, path: Path, key: str, raw_bytes: bytes, study: "Study",
-                       transcripts: dict[str, Transcript]) -> _ParsedFile:
+    doc = parse_yaml(text, path)
     raw_root = doc.data if doc.data is not None else {}
     expect(doc, raw_root, dict, name="coderingenbestand")
     check_keys(doc, raw_root, _FILE_KEYS)
@@ -532,14 +550,12 @@ def _parse_codings_doc(doc, path: Path, key: str, raw_bytes: bytes, study: "Stud
         try:
             start, end = locate_quote(t.text, str(quote), occurrence)
         except LookupError as exc:
-            key = "occurrence" if "occurrence" in str(exc) and "occurrence" in raw else "quote"
-            raise doc.error(f"{rid}: {exc}", *at, key) from None
+            key_ = "occurrence" if "occurrence" in str(exc) and "occurrence" in raw else "quote"
+            raise doc.error(f"{rid}: {exc}", *at, key_) from None
         out.append(Coding(respondent_id=rid, code=code, start=start, end=end, coder=coder,
                           quote=t.text[start:end], memo=memo.strip(), valence=valence,
                           phase=phase, origin="human", source_sha256=t.sha256))
-    digest = hashlib.sha256(raw_bytes)
-    digest.update(f"\0{t.sha256}\0{_FORMAT_VERSION}".encode())
-    return _ParsedFile(key, coder, rid, digest.hexdigest(), out)
+    return _ParsedFile(key, coder, rid, _fingerprint(raw_bytes, t.sha256, schema), out)
 
 
 def _same(a: Coding, b: Coding) -> bool:
@@ -549,12 +565,21 @@ def _same(a: Coding, b: Coding) -> bool:
     return key(a) == key(b)
 
 
+def _span_key(c: Coding) -> tuple:
+    return (c.respondent_id, c.code, c.start, c.end)
+
+
 def sync_codings_dir(study: "Study", store: Store | None = None, *,
                      transcripts: list[Transcript] | None = None) -> SyncReport:
-    """Bring the store in line with ``codings/``: every file is validated first (nothing is
-    written when one is wrong); an unchanged file is skipped; a changed file replaces that
-    file's earlier import; a removed file's import is withdrawn. Codings made in the store
-    itself are never touched (a file coding that duplicates one is not added twice)."""
+    """Bring the store in line with ``codings/``: every changed file is validated first
+    (nothing is written when one is wrong); an unchanged file (same bytes, transcript,
+    codebook codes and journey phases as at its last import) is not even parsed; a changed
+    file replaces that file's earlier import; a removed file's import is withdrawn.
+
+    Codings made in the store itself are left alone, except that a file listing the same
+    passage (same respondent, coder, code and offsets) adopts it: from then on the file
+    governs it, so deleting it from the file deletes it from the store (no duplicate is
+    ever added)."""
     own = store is None
     store = store if store is not None else Store(study.store_path)
     try:
@@ -567,77 +592,104 @@ def sync_codings_dir(study: "Study", store: Store | None = None, *,
 def _sync(study, store: Store, transcripts) -> SyncReport:
     files = codings_files(study)
     report = SyncReport(files=len(files))
-    previous = store.imported_files()
+    previous = store.imports()
     if not files and not previous:
         return report  # no text form: do not even read the transcripts
     by_id = {t.respondent_id: t for t in (transcripts if transcripts is not None
                                           else study.transcripts)}
-    parsed = [parse_codings_file(p, study, by_id) for p in files]
-    keys = {p.key for p in parsed}
+    schema = _schema_key(study)
+    # compare fingerprints before parsing: line-numbered YAML and locating quotes is the
+    # slow part, and most files are unchanged on most runs
+    entries: list[tuple[Path, str, bytes, str | None]] = []   # path, key, bytes, fingerprint
+    parsed: dict[str, _ParsedFile] = {}
+    for path in files:
+        key = _file_key(path, study.root)
+        raw = _read_bytes(path)
+        fp = _unchanged_fingerprint(raw, previous.get(key), by_id, schema)
+        entries.append((path, key, raw, fp))
+        if fp is None:
+            parsed[key] = _parse_codings_bytes(path, key, raw, study, by_id, schema)
+    keys = {key for _, key, _, _ in entries}
     with store.transaction():
-        previous = store.imported_files()  # again, under the write lock
-        for pf in parsed:
-            live = store.stored_codings(pf.respondent_id, coder=pf.coder)
-            imported = [s.coding for s in live if s.import_file == pf.key]
-            by_hand = [s.coding for s in live if s.import_file is None
-                       and s.coding.origin in HUMAN_ORIGINS]
-            if store.import_fingerprint(pf.key) == pf.fingerprint:
-                report.codings += _match(pf.codings, imported + by_hand)
+        previous = store.imports()  # again, under the write lock
+        for path, key, raw, fp in entries:
+            stored = previous.get(key)
+            if fp is not None and stored is not None and stored[0] == fp:
+                report.codings += _imported(store, key)
                 continue
-            kept, added = [], 0
-            pool = list(imported)
-            for c in pf.codings:
-                hit = next((e for e in pool if _same(e, c)), None)
-                if hit is None:  # same passage, edited memo/valence/phase: keep the id
-                    hit = next((e for e in pool if (e.code, e.start, e.end)
-                                == (c.code, c.start, c.end)), None)
-                    if hit is not None:
-                        fields = dict(memo=c.memo, valence=c.valence, phase=c.phase,
-                                      quote=c.quote, source_sha256=c.source_sha256)
-                        store.update_coding(hit.id, who=pf.coder, **fields)
-                        hit = replace(hit, **fields)
-                if hit is not None:
-                    pool.remove(next(e for e in pool if e.id == hit.id))
-                    kept.append(hit)
-                    continue
-                twin = next((e for e in by_hand if (e.code, e.start, e.end)
-                             == (c.code, c.start, c.end)), None)
-                if twin is not None:
-                    kept.append(twin)
-                    continue
-                kept.append(store.add_coding(c, who=pf.coder, import_file=pf.key))
-                added += 1
-            for gone in pool:
-                store.delete_coding(gone.id, who=pf.coder)
-            store.record_source(by_id[pf.respondent_id])
-            store.set_import(pf.key, pf.fingerprint, pf.coder, pf.respondent_id)
-            store.log(pf.coder, "codings.import", file=pf.key, added=added, removed=len(pool),
-                      total=len(pf.codings))
-            report.changed_files.append(pf.key)
-            report.added += added
-            report.removed += len(pool)
-            report.codings += kept
+            pf = parsed.get(key) or _parse_codings_bytes(path, key, raw, study, by_id, schema)
+            if stored is not None and stored[0] == pf.fingerprint:  # imported meanwhile
+                report.codings += _imported(store, key)
+                continue
+            _import_file(store, pf, by_id[pf.respondent_id], report)
         for key in sorted(set(previous) - keys):
             gone = store.codings(import_file=key)
             for c in gone:
                 store.delete_coding(c.id, who=c.coder)
             store.forget_import(key)
-            store.log(previous[key], "codings.import-removed", file=key, removed=len(gone))
+            store.log(previous[key][1], "codings.import-removed", file=key, removed=len(gone))
             report.removed_files.append(key)
             report.removed += len(gone)
     return report
 
 
-def _match(wanted: list[Coding], live: list[Coding]) -> list[Coding]:
-    """The stored versions of ``wanted`` (for an unchanged file)."""
-    pool, out = list(live), []
-    for c in wanted:
-        hit = next((e for e in pool if _same(e, c)), None) or next(
-            (e for e in pool if (e.code, e.start, e.end) == (c.code, c.start, c.end)), None)
+def _imported(store: Store, key: str) -> list[Coding]:
+    """The codings of an unchanged file, in the order they were imported (ids follow the
+    file's order at its import; the file is not parsed again to find out)."""
+    return sorted(store.codings(import_file=key), key=lambda c: c.id or 0)
+
+
+def _unchanged_fingerprint(raw: bytes, stored: tuple[str, str, str] | None,
+                           by_id: dict[str, Transcript], schema: str) -> str | None:
+    """The file's fingerprint when it equals the one of its last import, else None."""
+    if stored is None or stored[2] not in by_id:
+        return None
+    fp = _fingerprint(raw, by_id[stored[2]].sha256, schema)
+    return fp if fp == stored[0] else None
+
+
+def _import_file(store: Store, pf: _ParsedFile, transcript: Transcript,
+                 report: SyncReport) -> None:
+    """Replace the earlier import of one changed file (inside the sync's transaction)."""
+    imported = store.codings(import_file=pf.key)
+    by_hand = [s.coding for s in store.stored_codings(pf.respondent_id, coder=pf.coder,
+                                                      import_file=None)
+               if s.coding.origin in HUMAN_ORIGINS]
+    kept, added, adopted = [], 0, 0
+    pool = list(imported)
+    for c in pf.codings:
+        hit = next((e for e in pool if _same(e, c)), None)
+        if hit is None:  # same passage, edited memo/valence/phase: keep the id
+            hit = next((e for e in pool if _span_key(e) == _span_key(c)), None)
+            if hit is not None:
+                fields = dict(memo=c.memo, valence=c.valence, phase=c.phase,
+                              quote=c.quote, source_sha256=c.source_sha256)
+                store.update_coding(hit.id, who=pf.coder, **fields)
+                hit = replace(hit, **fields)
         if hit is not None:
-            pool.remove(hit)
-            out.append(hit)
-    return out
+            pool.remove(next(e for e in pool if e.id == hit.id))
+            kept.append(hit)
+            continue
+        twin = next((e for e in by_hand if _span_key(e) == _span_key(c)), None)
+        if twin is not None:  # made in the store (e.g. exported): the file governs it now
+            by_hand.remove(twin)
+            store.adopt_coding(twin.id, pf.key, who=pf.coder)
+            kept.append(twin)
+            adopted += 1
+            continue
+        kept.append(store.add_coding(c, who=pf.coder, import_file=pf.key))
+        added += 1
+    for gone in pool:
+        store.delete_coding(gone.id, who=pf.coder)
+    store.record_source(transcript)
+    store.set_import(pf.key, pf.fingerprint, pf.coder, pf.respondent_id)
+    store.log(pf.coder, "codings.import", file=pf.key, added=added, removed=len(pool),
+              adopted=adopted, total=len(pf.codings))
+    report.changed_files.append(pf.key)
+    report.added += added
+    report.removed += len(pool)
+    report.adopted += adopted
+    report.codings += kept
 
 
 def load_codings_dir(study: "Study", store: Store | None = None, *,
@@ -647,6 +699,30 @@ def load_codings_dir(study: "Study", store: Store | None = None, *,
     return sync_codings_dir(study, store, transcripts=transcripts).codings
 
 
+def codings_document(coder: str, respondent_id: str, codings: Iterable[Coding],
+                     text: str | None) -> str:
+    """The text form of one coder's codings of one respondent (``codings/<coder>/<rid>.yaml``).
+
+    ``text`` is the transcript text: quotes are taken from it (whitespace collapsed) and
+    repeated quotes numbered (``occurrence``); without it the stored quotes are used."""
+    items = []
+    for c in sorted(codings, key=lambda c: (c.start, c.end, c.code, c.id or 0)):
+        raw = text[c.start:c.end] if text is not None and c.end <= len(text) else c.quote
+        quote = " ".join(raw.split())
+        item: dict[str, Any] = {"code": c.code, "quote": quote}
+        occurrence = occurrence_of(text, quote, c.start) if text is not None else 1
+        if occurrence != 1:
+            item["occurrence"] = occurrence
+        if c.valence is not None:
+            item["valence"] = c.valence
+        if c.phase is not None:
+            item["phase"] = c.phase
+        if c.memo:
+            item["memo"] = c.memo
+        items.append(item)
+    return dump_yaml({"coder": coder, "respondent": respondent_id, "codings": items})
+
+
 def export_codings_dir(store: Store, out_dir: str | Path, coder: str, *,
                        transcripts: "Study | Iterable[Transcript] | None" = None,
                        overwrite: bool = False) -> list[Path]:
@@ -654,7 +730,8 @@ def export_codings_dir(store: Store, out_dir: str | Path, coder: str, *,
 
     The transcript text is needed to number repeated quotes (``occurrence``): it comes from
     ``transcripts`` (a Study or a list) or else from the paths recorded in the store.
-    Existing files are never overwritten unless ``overwrite=True``.
+    Existing files are never overwritten unless ``overwrite=True``. Exported into the
+    study's own ``codings/``, the files adopt these codings at the next sync.
     """
     codings = store.codings(coder=coder, origin=HUMAN_ORIGINS)
     target = Path(out_dir) / coder
@@ -667,26 +744,8 @@ def export_codings_dir(store: Store, out_dir: str | Path, coder: str, *,
         raise KlantreisError(f"{len(existing)} bestand(en) bestaan al en worden niet "
                              f"overschreven; kies een lege map", target)
     texts = _texts(store, transcripts, set(by_rid))
-    target.mkdir(parents=True, exist_ok=True)
     for rid, path in zip(sorted(by_rid), paths):
-        items = []
-        for c in sorted(by_rid[rid], key=lambda c: (c.start, c.end, c.code, c.id or 0)):
-            text = texts.get(rid)
-            raw = text[c.start:c.end] if text is not None and c.end <= len(text) else c.quote
-            quote = " ".join(raw.split())
-            item: dict[str, Any] = {"code": c.code, "quote": quote}
-            occurrence = occurrence_of(text, quote, c.start) if text is not None else 1
-            if occurrence != 1:
-                item["occurrence"] = occurrence
-            if c.valence is not None:
-                item["valence"] = c.valence
-            if c.phase is not None:
-                item["phase"] = c.phase
-            if c.memo:
-                item["memo"] = c.memo
-            items.append(item)
-        body = dump_yaml({"coder": coder, "respondent": rid, "codings": items})
-        write_atomic(path, body)
+        write_atomic(path, codings_document(coder, rid, by_rid[rid], texts.get(rid)))
     return paths
 
 
@@ -694,15 +753,16 @@ def _texts(store: Store, transcripts, wanted: set[str]) -> dict[str, str]:
     if transcripts is not None:
         items = transcripts.transcripts if hasattr(transcripts, "transcripts") else transcripts
         return {t.respondent_id: t.text for t in items if t.respondent_id in wanted}
+    from .transcripts import read_transcript
+
     out = {}
     sources = store.sources()
     for rid in wanted:
         if rid not in sources:
             continue
         try:
-            from .transcripts import read_transcript
             out[rid] = read_transcript(Path(sources[rid][0])).text
-        except (ImportError, KlantreisError, OSError):
+        except (KlantreisError, OSError):
             continue  # then the stored quote is used as it is
     return out
 
@@ -726,10 +786,62 @@ def primary_coder(study: "Study", store: Store) -> str | None:
     return sorted(counts, key=lambda k: (-counts[k], k))[0]
 
 
+@dataclass
+class AnalysisCodings:
+    """The codings the later stages work from (``load_analysis_codings``)."""
+
+    codings: list[Coding]                 # the primary coder's, plus suggestions if "mixed"
+    source: str                           # "human" | "mixed" | "suggestions"
+    all_human: list[Coding]               # every human coder's (intercoder agreement)
+    changed_sources: list[SourceChange]   # transcripts changed after store codings were made
+    coder: str | None = None              # the primary coder
+    coded: list[str] = field(default_factory=list)   # respondents the primary coder did
+
+
+def load_analysis_codings(study: "Study", *, store: Store | None = None,
+                          transcripts: list[Transcript] | None = None) -> AnalysisCodings:
+    """Sync ``codings/`` once and return everything the later stages need from the store.
+
+    ``source`` says where ``codings`` come from:
+
+    * ``"human"``: the primary coder coded every interview;
+    * ``"mixed"``: a study in the middle of coding; interviews the coder has not done yet
+      get machine suggestions, so no respondent silently drops out of the analysis;
+    * ``"suggestions"``: no human codings at all (a new study); the report says so.
+
+    An interview counts as done when the primary coder has codings in it or a reviewed
+    ``codings/<coder>/<respondent>.yaml`` for it (an empty ``codings: []`` is a decision
+    too: nothing to code, so no suggestions either).
+    """
+    transcripts = list(study.transcripts if transcripts is None else transcripts)
+    own = store is None
+    store = store if store is not None else Store(study.store_path)
+    try:
+        sync_codings_dir(study, store, transcripts=transcripts)
+        coder = primary_coder(study, store)
+        human = store.codings(coder=coder, origin=HUMAN_ORIGINS) if coder else []
+        everyone = store.codings(origin=HUMAN_ORIGINS)
+        changed = store.changed_sources(transcripts)
+        reviewed = {rid for _, who, rid in store.imports().values() if who == coder}
+    finally:
+        if own:
+            store.close()
+    if not human:
+        return AnalysisCodings(machine_suggestions(study, transcripts), "suggestions",
+                               everyone, changed, coder)
+    done = {c.respondent_id for c in human} | reviewed
+    coded = [t.respondent_id for t in transcripts if t.respondent_id in done]
+    uncoded = [t for t in transcripts if t.respondent_id not in done]
+    if not uncoded:
+        return AnalysisCodings(human, "human", everyone, changed, coder, coded)
+    return AnalysisCodings(human + machine_suggestions(study, uncoded), "mixed", everyone,
+                           changed, coder, coded)
+
+
 def study_codings(study: "Study", coder: str | None = None, *, store: Store | None = None,
                   transcripts: list[Transcript] | None = None) -> list[Coding]:
-    """The human codings the later stages use: one coder's (the primary coder by default),
-    after syncing ``codings/`` into the store."""
+    """The human codings of one coder (the primary coder by default), after syncing
+    ``codings/`` into the store."""
     own = store is None
     store = store if store is not None else Store(study.store_path)
     try:
@@ -746,32 +858,23 @@ def study_codings(study: "Study", coder: str | None = None, *, store: Store | No
 def codings_for_analysis(study: "Study", *, store: Store | None = None,
                          transcripts: list[Transcript] | None = None
                          ) -> tuple[list[Coding], str]:
-    """The codings the later stages work from, and where they come from:
-
-    * ``"human"``: the primary coder coded every interview;
-    * ``"mixed"``: a study in the middle of coding; interviews the coder has not done yet
-      get machine suggestions, so no respondent silently drops out of the analysis;
-    * ``"suggestions"``: no human codings at all (a new study); the report says so.
-    """
-    transcripts = study.transcripts if transcripts is None else transcripts
-    codings = study_codings(study, store=store, transcripts=transcripts)
-    if not codings:
-        return machine_suggestions(study, transcripts), "suggestions"
-    coded = {c.respondent_id for c in codings}
-    uncoded = [t for t in transcripts if t.respondent_id not in coded]
-    if not uncoded:
-        return codings, "human"
-    return codings + machine_suggestions(study, uncoded), "mixed"
+    """``(codings, source)`` of ``load_analysis_codings`` (kept for existing callers; a
+    stage that also needs every coder's codings or the changed transcripts should call
+    ``load_analysis_codings`` once instead)."""
+    result = load_analysis_codings(study, store=store, transcripts=transcripts)
+    return result.codings, result.source
 
 
-def all_human_codings(study: "Study", *, store: Store | None = None) -> list[Coding]:
-    """Every human coder's codings (for intercoder agreement), after the sync that
-    ``codings_for_analysis`` did."""
-    if store is None and not study.store_path.exists():
+def all_human_codings(study: "Study", *, store: Store | None = None,
+                      transcripts: list[Transcript] | None = None) -> list[Coding]:
+    """Every human coder's codings (for intercoder agreement), after syncing ``codings/``
+    (``load_analysis_codings(...).all_human`` gives the same without a second sync)."""
+    if store is None and not study.store_path.exists() and not codings_files(study):
         return []
     own = store is None
     store = store if store is not None else Store(study.store_path)
     try:
+        sync_codings_dir(study, store, transcripts=transcripts)
         return list(store.codings(origin=HUMAN_ORIGINS))
     finally:
         if own:
@@ -785,8 +888,8 @@ def machine_suggestions(study: "Study", transcripts: list[Transcript] | None = N
     return list(suggest(study, transcripts))
 
 
-__all__ = ["CodingSession", "Passage", "SyncReport", "HUMAN_ORIGINS", "load_codings_dir",
-           "sync_codings_dir", "export_codings_dir", "study_codings", "codings_for_analysis",
-           "all_human_codings",
-           "machine_suggestions", "primary_coder", "locate_quote", "find_quote",
-           "parse_codings_file"]
+__all__ = ["CodingSession", "Passage", "SyncReport", "AnalysisCodings", "HUMAN_ORIGINS",
+           "load_codings_dir", "sync_codings_dir", "export_codings_dir", "codings_document",
+           "study_codings", "load_analysis_codings", "codings_for_analysis",
+           "all_human_codings", "machine_suggestions", "primary_coder", "locate_quote",
+           "find_quote", "parse_codings_file", "codings_files", "trim_span"]

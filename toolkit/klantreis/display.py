@@ -17,7 +17,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from .codebook import Codebook
     from .study import Study
 
-TRANSCRIPT_SUFFIXES = (".txt", ".md", ".docx", ".vtt", ".srt")
 ROLE_NAMES_NL = {"interviewer": "interviewer", "respondent": "respondent",
                  "interpreter": "tolk", "other": "overig"}
 _FALLBACK = "#888888"
@@ -79,15 +78,14 @@ def _hex(color: str) -> str:
 
 
 def _code_info(codebook: "Codebook | None", code_id: str) -> tuple[str, str, str]:
-    """(code name, category name, colour) with graceful fallbacks for unknown codes."""
-    if codebook is not None:
-        try:
-            code = codebook.code(code_id)
-            cat = codebook.category(code.category)
-            return code.name, cat.name, _hex(cat.color)
-        except KeyError:
-            pass
-    return code_id, "", _FALLBACK
+    """(code name, category name, colour); an unknown code shows its id in grey."""
+    if codebook is None:
+        return code_id, "", _FALLBACK
+    try:
+        cat = codebook.category_of(code_id)
+    except KeyError:
+        return codebook.name_of(code_id), "", _FALLBACK
+    return codebook.name_of(code_id), cat.name, _hex(cat.color)
 
 
 # --- transcripts ------------------------------------------------------------------------------
@@ -205,15 +203,23 @@ def codebook_html(codebook: "Codebook") -> str:
 # --- study ------------------------------------------------------------------------------------
 
 def _transcript_count(study: "Study") -> int:
-    # use the parsed list when it is already there; otherwise count files (no reading)
-    if "transcripts" in getattr(study, "__dict__", {}):
-        return len(study.__dict__["transcripts"])
-    folder = study.interviews_dir
-    if not folder.is_dir():
-        return 0
-    return sum(1 for p in folder.iterdir()
-               if p.is_file() and p.suffix.lower() in TRANSCRIPT_SUFFIXES
-               and not p.name.startswith((".", "~", "_")))
+    """The parsed transcripts when the study has read them already, else the transcript
+    files in ``interviews/`` (``transcripts.transcript_files`` with a supported format:
+    counted, never read: a repr must stay fast and must not fail on a bad file)."""
+    loaded = _loaded_transcripts(study)
+    if loaded is not None:
+        return len(loaded)
+    from .transcripts import SUPPORTED, transcript_files
+
+    return sum(1 for p in transcript_files(study.interviews_dir)
+               if p.suffix.lower() in SUPPORTED)
+
+
+def _loaded_transcripts(study: "Study") -> list | None:
+    # ``Study.transcripts`` is a functools.cached_property: once read, its value is the
+    # instance attribute (vars), and asking for it then costs nothing. Study has no public
+    # "already read?" yet; this is the one place that asks.
+    return vars(study).get("transcripts") if hasattr(study, "__dict__") else None
 
 
 def study_html(study: "Study") -> str:

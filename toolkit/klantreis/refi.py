@@ -357,9 +357,6 @@ def read_qdpx(path: str | Path) -> QdaProject:
     return _read_root(root, path, "", _Files(path, folder=path.parent))
 
 
-read_qda = read_qdpx  # the same reader handles .qdpx, .qde and .qdc
-
-
 def _read_archive(path: Path) -> QdaProject:
     try:
         archive = zipfile.ZipFile(path)
@@ -1170,9 +1167,11 @@ def _write_cases(root, table, transcripts, variables) -> int:
     ids = list(dict.fromkeys([t.respondent_id for t in transcripts] + table.ids))
     if not ids:
         return 0
+    from .axial import natural_key
+
     have = {t.respondent_id for t in transcripts}
     holder = etree.SubElement(root, "Cases")
-    for rid in sorted(ids, key=_natural_key):
+    for rid in sorted(ids, key=natural_key):
         case = etree.SubElement(holder, "Case", guid=make_guid("case", rid), name=rid)
         attrs = table.attributes(rid)
         for name, kind, guid in variables:
@@ -1186,10 +1185,6 @@ def _write_cases(root, table, transcripts, variables) -> int:
         if rid in have:
             etree.SubElement(case, "SourceRef", targetGUID=make_guid("source", rid))
     return len(ids)
-
-
-def _natural_key(text: str) -> list:
-    return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", text)]
 
 
 def _write_sources(root, transcripts, codings, note_refs) -> dict[str, bytes]:
@@ -1269,44 +1264,60 @@ def _excel_text(text: str) -> str:
 
 
 def excel_sheets(study: "Study", store: "Store") -> dict[str, Any]:
-    """The sheets of the Excel export as DataFrames (name -> frame)."""
+    """The sheets of the Excel export as DataFrames (name -> frame).
+
+    The matrix and co-occurrence sheets are those of the analysis (``AxialAnalysis`` on the
+    codings of ``coding.load_analysis_codings``: the primary coder's, with suggestions for
+    the interviews not coded yet). The codings sheet lists every human coder's codings and,
+    when the analysis used any, the suggestions (coder ``suggesties``)."""
     import pandas as pd
 
-    from .axial import CoOccurrence, code_respondent_matrix
-    from .coding import HUMAN_ORIGINS, codings_for_analysis, primary_coder
+    from .axial import AxialAnalysis
+    from .coding import load_analysis_codings
+    from .suggestions import SUGGESTION_CODER
 
     transcripts = list(study.transcripts)
-    analysis, kind = codings_for_analysis(study, store=store, transcripts=transcripts)
-    everyone = store.codings(origin=HUMAN_ORIGINS) if kind == "human" else analysis
+    result = load_analysis_codings(study, store=store, transcripts=transcripts)
+    analysis, kind = result.codings, result.source
+    suggested = [c for c in analysis if c.origin == "suggestion"]
+    listed = result.all_human + suggested
     book = study.codebook
-    names = {c.id: c.name for c in book.codes}
     rids = [t.respondent_id for t in transcripts]
-    matrix = code_respondent_matrix(analysis, book, rids)
-    matrix.insert(0, "naam", [names.get(c, c) for c in matrix.index])
-    items = book.code_ids() + sorted({c.code for c in analysis} - set(book.code_ids()))
-    passage = CoOccurrence("passage", items).fit(analysis)
-    respondent = CoOccurrence("respondent", items).fit(analysis)
+    # codes removed from the codebook since they were used still show (after its codes)
+    axial = AxialAnalysis(book, rids, unknown_codes="keep").fit(analysis)
+    matrix = axial.matrix_.copy()
+    matrix.insert(0, "naam", [book.name_of(c) for c in matrix.index])
     texts = {t.respondent_id: t.text for t in transcripts}
     rows = []
-    for c in sorted(everyone, key=lambda c: (c.respondent_id, c.start, c.end, c.code, c.coder)):
+    for c in sorted(listed, key=lambda c: (c.respondent_id, c.start, c.end, c.code, c.coder)):
         text = texts.get(c.respondent_id)
         quote = text[c.start:c.end] if text is not None and c.end <= len(text) else c.quote
         rows.append({"respondent": c.respondent_id, "code": c.code, "coder": c.coder,
                      "start": c.start, "end": c.end, "quote": _excel_text(quote)})
-    source = (f"menselijke coderingen van codeur {primary_coder(study, store)}"
-              if kind == "human" else "codeersuggesties (nog geen menselijke coderingen)")
+    n_suggested = len({c.respondent_id for c in suggested})
+    if kind == "human":
+        source = f"menselijke coderingen van codeur {result.coder}"
+    elif kind == "mixed":
+        source = (f"menselijke coderingen van codeur {result.coder}, aangevuld met "
+                  f"codeersuggesties voor {n_suggested} interview(s) die die codeur nog niet "
+                  f"gecodeerd heeft")
+    else:
+        source = "codeersuggesties (nog geen menselijke coderingen)"
+    listing = {"human": "alle menselijke coderingen, per codeur",
+               "mixed": f"alle menselijke coderingen, per codeur, en de codeersuggesties "
+                        f"(codeur '{SUGGESTION_CODER}', niet door een onderzoeker bekeken)",
+               "suggestions": f"codeersuggesties (codeur '{SUGGESTION_CODER}', niet door een "
+                              f"onderzoeker bekeken)"}[kind]
     info = pd.DataFrame({"onderdeel": ["studie", "matrix en samen-voorkomen", "coderingen",
                                        "posities"],
-                         "toelichting": [_excel_text(study.config.title), source,
-                                         "alle menselijke coderingen, per codeur"
-                                         if kind == "human" else source,
+                         "toelichting": [_excel_text(study.config.title), source, listing,
                                          "tekens in de opgeslagen transcripttekst; end telt "
                                          "niet mee"]})
     return {
         "code x respondent": matrix,
-        "samen in passage": passage.pairs_,
-        "samen bij respondent": respondent.pairs_,
-        "passage (matrix)": passage.counts_,
+        "samen in passage": axial.passage_.pairs_,
+        "samen bij respondent": axial.respondent_.pairs_,
+        "passage (matrix)": axial.passage_.counts_,
         "coderingen": pd.DataFrame(rows, columns=["respondent", "code", "coder", "start",
                                                   "end", "quote"]),
         "info": info,
@@ -1492,25 +1503,13 @@ def _plan_sources(project: QdaProject, study: "Study", data: ProjectData, plan: 
 
 def _plan_codings(codings: list["Coding"], study: "Study", transcripts: dict, plan: _Plan,
                   report: ImportReport) -> None:
-    from .coding import occurrence_of
-    from .yamlio import dump_yaml
+    from .coding import codings_document
 
     groups: dict[tuple[str, str], list] = {}
     for c in codings:
         groups.setdefault((c.coder, c.respondent_id), []).append(c)
     for (coder, rid), items in sorted(groups.items()):
-        text = transcripts[rid].text
-        body = []
-        for c in sorted(items, key=lambda c: (c.start, c.end, c.code)):
-            quote = " ".join(text[c.start:c.end].split())
-            item: dict[str, Any] = {"code": c.code, "quote": quote}
-            occurrence = occurrence_of(text, quote, c.start)
-            if occurrence != 1:
-                item["occurrence"] = occurrence
-            if c.memo:
-                item["memo"] = c.memo
-            body.append(item)
-        content = dump_yaml({"coder": coder, "respondent": rid, "codings": body})
+        content = codings_document(coder, rid, items, transcripts[rid].text)
         path = study.codings_dir / coder / f"{rid}.yaml"
         planned = _planned(path, content.encode("utf-8"))
         if path.is_file() and not planned.exists_same:
@@ -1682,7 +1681,7 @@ def describe_skipped(skipped: Counter) -> list[str]:
 
 __all__ = ["QdaProject", "QdaUser", "QdaCode", "QdaSource", "QdaSelection", "QdaCoding",
            "QdaNote", "QdaVariable", "QdaCase", "MemoRecord", "ProjectData", "ImportReport",
-           "ExportSummary", "read_qdpx", "read_qda", "write_qdpx", "write_qdc", "write_xlsx",
+           "ExportSummary", "read_qdpx", "write_qdpx", "write_qdc", "write_xlsx",
            "build_qdpx", "codebook_xml", "excel_sheets", "import_into_study", "project_data",
            "map_codes", "respondent_ids", "make_guid", "describe_skipped",
            "SKIP_LABELS"]

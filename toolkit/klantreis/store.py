@@ -164,6 +164,7 @@ class Store:
             raise StoreError(f"kan de studieopslag niet openen ({exc})", self.path) from None
         self._db.row_factory = sqlite3.Row
         self._depth = 0
+        self._timeout_ms = int(timeout_ms)
         try:
             self._db.execute(f"PRAGMA busy_timeout = {int(timeout_ms)}")
             mode = self._db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
@@ -173,6 +174,12 @@ class Store:
             self._db.execute("PRAGMA synchronous = FULL")
             self._db.execute("PRAGMA foreign_keys = ON")
             self.migrate()
+        except StoreError:
+            self._db.close()
+            raise
+        except sqlite3.OperationalError as exc:
+            self._db.close()
+            raise StoreError(_operational_message(exc, timeout_ms), self.path) from None
         except sqlite3.DatabaseError as exc:
             self._db.close()
             raise StoreError(f"de studieopslag is onleesbaar ({exc}); maak een kopie en "
@@ -193,7 +200,9 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction; nested calls join the outer one."""
+        """One write transaction; nested calls join the outer one. A database that stays
+        locked past the busy timeout, is read-only or sits on a full disk raises a
+        ``StoreError`` naming the store (and nothing of the transaction is kept)."""
         if self._depth:
             self._depth += 1
             try:
@@ -201,17 +210,40 @@ class Store:
             finally:
                 self._depth -= 1
             return
-        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise self._store_error(exc) from None
         self._depth = 1
         try:
             yield self._db
+        except sqlite3.OperationalError as exc:
+            self._depth = 0
+            self._rollback()
+            raise self._store_error(exc) from None
         except BaseException:
             self._depth = 0
-            self._db.execute("ROLLBACK")
+            self._rollback()
             raise
         else:
             self._depth = 0
-            self._db.execute("COMMIT")
+            try:
+                self._db.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                self._rollback()
+                raise self._store_error(exc) from None
+
+    def _rollback(self) -> None:
+        # after SQLITE_FULL or an I/O error SQLite may have rolled back already
+        if self._db.in_transaction:
+            try:
+                self._db.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+
+    def _store_error(self, exc: sqlite3.OperationalError) -> StoreError:
+        """A ``StoreError`` naming the store for a locked, read-only or full database."""
+        return StoreError(_operational_message(exc, self._timeout_ms), self.path)
 
     @property
     def schema_version(self) -> int:
@@ -491,6 +523,19 @@ class Store:
         """file -> coder of every text-form file imported so far."""
         return {r[0]: r[1] for r in self._db.execute("SELECT file, coder FROM imports")}
 
+    def imports(self) -> dict[str, tuple[str, str, str]]:
+        """file -> (fingerprint, coder, respondent id) of every imported text-form file."""
+        return {r[0]: (r[1], r[2], r[3]) for r in self._db.execute(
+            "SELECT file, fingerprint, coder, respondent_id FROM imports")}
+
+    def adopt_coding(self, coding_id: int, import_file: str, *, who: str) -> None:
+        """Let the text-form file ``import_file`` govern a coding made in the store (the
+        file lists the same passage): from now on removing it from the file removes it."""
+        with self.transaction() as db:
+            db.execute("UPDATE codings SET import_file = ? WHERE id = ?",
+                       (import_file, coding_id))
+            self.log(who, "coding.adopt", id=coding_id, import_file=import_file)
+
     def set_import(self, file: str, fingerprint: str, coder: str, respondent_id: str) -> None:
         with self.transaction() as db:
             db.execute("INSERT INTO imports (file, fingerprint, coder, respondent_id, imported_at)"
@@ -505,6 +550,24 @@ class Store:
 
 
 # --- helpers -------------------------------------------------------------------------------
+
+def _operational_message(exc: sqlite3.OperationalError, timeout_ms: int = BUSY_TIMEOUT_MS
+                         ) -> str:
+    """Dutch message for what usually goes wrong when writing: a lock held too long by
+    another program, a read-only file or folder, a full disk."""
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return (f"de studieopslag is bezet: een ander programma (notebook, klantreis run) "
+                f"schrijft er al langer dan {timeout_ms / 1000:g} seconden in; sluit het "
+                f"of probeer het later opnieuw")
+    if "readonly" in text or "read-only" in text:
+        return "de studieopslag is alleen-lezen; controleer de rechten van het bestand en de map"
+    if "full" in text:
+        return "de schijf is vol; maak ruimte en probeer het opnieuw"
+    if "unable to open" in text or "disk i/o" in text:
+        return f"de studieopslag kan niet worden geopend of geschreven ({exc})"
+    return f"de studieopslag kan niet worden bijgewerkt ({exc})"
+
 
 def _schema_version(db: sqlite3.Connection) -> int:
     exists = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' "

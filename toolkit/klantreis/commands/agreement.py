@@ -24,15 +24,12 @@ def _fmt(x: float) -> str:
 
 def run(args) -> int:
     from ..agreement import IntercoderAgreement
-    from ..coding import HUMAN_ORIGINS, close_matches, sync_codings_dir
+    from ..coding import all_human_codings, close_matches
     from ..errors import KlantreisError
-    from ..store import Store
     from ..study import Study
 
     study = Study.load(args.study)
-    with Store(study.store_path) as store:
-        sync_codings_dir(study, store)
-        codings = store.codings(origin=HUMAN_ORIGINS)
+    codings = all_human_codings(study)
     known = sorted({c.coder for c in codings})
     coders = args.coders or known
     for k in coders:

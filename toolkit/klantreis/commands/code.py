@@ -40,7 +40,9 @@ def run(args) -> int:
         print(f"Coderingen uit {study.codings_dir.name}/: {report.files} bestand(en), "
               f"{len(report.changed_files)} nieuw of gewijzigd "
               f"(+{report.added} / -{report.removed} coderingen)"
-              + (f", {len(report.removed_files)} verwijderd" if report.removed_files else ""))
+              + (f", {len(report.removed_files)} verwijderd" if report.removed_files else "")
+              + (f"; {report.adopted} codering(en) uit de opslag vallen nu onder hun bestand"
+                 if report.adopted else ""))
         counts = store.count_codings()
         human = {coder: sum(n for o, n in by.items() if o in HUMAN_ORIGINS)
                  for coder, by in counts.items()}
@@ -79,7 +81,8 @@ def run(args) -> int:
     if args.suggest:
         suggestions = machine_suggestions(study)
         if not suggestions:
-            print("Geen codeersuggesties (geen cues gevonden of suggesties niet beschikbaar).")
+            print("Geen codeersuggesties: geen cue uit het codeboek komt voor in wat de "
+                  "respondenten zeggen.")
             return 0
         per_code: dict[str, int] = {}
         for s in suggestions:
@@ -107,5 +110,6 @@ def _recode(study, args) -> int:
         result = merge_codes(study, args.merge, args.into, who=who)
     print(f"Klaar: {result}.")
     for path in result.files:
-        print(f"  bijgewerkt: {path.relative_to(study.root)}")
+        shown = path.relative_to(study.root) if path.is_relative_to(study.root) else path
+        print(f"  bijgewerkt: {shown}")
     return 0

@@ -24,7 +24,7 @@ def add_arguments(p) -> None:
 def run(args) -> int:
     from ..errors import KlantreisError
     from ..study import Study
-    from ..topics import NEW_BELOW, accept_topic, suggest_topics
+    from ..topics import accept_topic, suggest_topics
 
     if args.accept is not None and not (args.code_id and args.name and args.category):
         raise KlantreisError("--accept vraagt ook --id, --name en --category")
@@ -56,7 +56,8 @@ def run(args) -> int:
         if args.quotes:
             for q in tp.quotes:
                 print(f"  - {q.respondent_id} [{q.start}-{q.end}]: {' '.join(q.text.split())}")
-    print(f"\n'mogelijk nieuw' = gelijkenis met de dichtstbijzijnde code onder {NEW_BELOW}. "
+    print(f"\n'mogelijk nieuw' = gelijkenis met de dichtstbijzijnde code onder "
+          f"{ts.new_below_:.2f} (drempel voor {ts.embedder_}). "
           f"Neem een onderwerp op als code met --accept N --id CODE --name NAAM "
           f"--category CATEGORIE (zelfde --seed en --n-topics).")
     if args.accept is not None:
@@ -67,5 +68,5 @@ def run(args) -> int:
         path = study.root / study.config.codebook
         code = accept_topic(path, chosen, args.code_id, args.name, args.category)
         print(f"Code '{code.id}' toegevoegd aan categorie '{code.category}' in {path.name}; "
-              f"vul de definitie en cues aan.")
+              f"vul de definitie en cues aan (de definitie zegt 'nog invullen').")
     return 0
