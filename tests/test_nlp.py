@@ -115,3 +115,22 @@ def test_spoken_words_are_no_abbreviations(text, sentences, lemmas):
     assert [s.text for s in doc.sents] == sentences
     words = [t.lemma_ for t in doc if not t.is_punct]
     assert words[:len(lemmas)] == lemmas
+
+
+def test_lookup_table_is_fetched_once_by_the_lemma_component():
+    nlp = get_nlp()
+    component = nlp.get_pipe("klantreis_lemmas")
+    table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+    assert component._lookup() is table
+    assert is_covered("kinderen") and component.covers("kinderen")
+    assert component._lemma_set is not None          # built once, on first use
+
+
+def test_lemma_counts_add_up_over_files():
+    from klantreis.nlp import lemma_counts
+    a = process_texts(["De kinderen moesten wachten op xqzwv."])
+    b = process_texts(["Ik heb gewacht, 12 dagen."])
+    ca, na = lemma_counts(a)
+    cb, nb = lemma_counts(b)
+    assert (ca, na) == (5, 6) and (cb, nb) == (4, 4)
+    assert lemma_coverage(a + b) == pytest.approx((ca + cb) / (na + nb))

@@ -153,3 +153,117 @@ def test_bundled_table_matches_the_bundled_transcripts():
     assert len(table) == 16
     assert table.frame["leeftijd"].between(16, 70).all()
     assert set(table.frame["tolk"].unique()) <= {True, False}
+
+
+# --- table names, study.yaml setting, one import (review fixes) -------------------------------
+
+def _xlsx(path: Path, rows: list[list]) -> Path:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    for row in rows:
+        wb.active.append(row)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize("name", ["respondents.csv", "Respondenten.CSV", "respondenten.xlsm",
+                                  "respondents.xlsx", "respondents.xlsm"])
+def test_every_table_name_is_found_and_is_no_transcript(make_study, name):
+    files = {"R01.txt": "I: Hoe gaat het?\nR: Goed.\n"}
+    if name.lower().endswith(".csv"):
+        files[name] = "id,leeftijd\nR01,30\n"
+    root = make_study(files)
+    if not name.lower().endswith(".csv"):
+        _xlsx(root / "interviews" / name, [["id", "leeftijd"], ["R01", 30]])
+    study = Study.load(root)
+    assert study.respondents.path.name == name
+    assert study.transcripts[0].attributes == {"leeftijd": 30}
+    assert [t.respondent_id for t in study.transcripts] == ["R01"]
+    assert study.imported.warnings == []
+
+
+def test_table_named_in_study_yaml(make_study):
+    root = make_study({"R01.txt": "I: Hoe gaat het?\nR: Goed.\n",
+                       "respondenten.csv": "id,leeftijd\nR01,99\n"},
+                      respondent_table="interviews/deelnemers.xlsx")
+    _xlsx(root / "interviews" / "deelnemers.xlsx", [["id", "leeftijd"], ["R01", 30]])
+    study = Study.load(root)
+    assert study.config.respondent_table == "interviews/deelnemers.xlsx"
+    assert study.respondents.path.name == "deelnemers.xlsx"
+    assert study.transcripts[0].attributes == {"leeftijd": 30}
+    assert not any("deelnemers.xlsx" in w and "overgeslagen" in w
+                   for w in study.imported.warnings)
+    assert any("respondenten.csv: genegeerd" in w for w in study.imported.warnings)
+
+
+@pytest.mark.parametrize("value,fragment", [
+    ("interviews/bestaat-niet.xlsx", "bestaat niet"),
+    ("interviews/deelnemers.txt", "moet een"),
+    ("../buiten.csv", "in de studiemap"),
+])
+def test_bad_respondent_table_setting_names_the_line(make_study, value, fragment):
+    root = make_study({}, respondent_table=value)
+    (root.parent / "buiten.csv").write_text("id\nR01\n", encoding="utf-8")
+    with pytest.raises(SchemaError) as info:
+        Study.load(root)
+    assert "study.yaml" in str(info.value) and fragment in str(info.value)
+    line = next(i for i, row in enumerate((root / "study.yaml").read_text(
+        encoding="utf-8").splitlines(), 1) if row.startswith("respondent_table"))
+    assert info.value.line == line
+
+
+def test_study_imports_once_and_keeps_the_warnings(make_study, monkeypatch):
+    from klantreis import respondents, transcripts
+    root = make_study({"R01.txt": "I: Hoe gaat het?\nR: Goed.\n",
+                       "R02.txt": "I: Hoe gaat het?\nR: Goed.\n",
+                       "opname.mp3": b"ID3\x00",
+                       "respondenten.csv": "id,leeftijd\nR01,30\nR03,40\n"})
+    study = Study.load(root)
+    calls = {"import": 0, "table": 0}
+    real_import, real_load = transcripts.import_study, respondents.load_respondents
+
+    def counting_import(s):
+        calls["import"] += 1
+        return real_import(s)
+
+    def counting_load(s):
+        calls["table"] += 1
+        return real_load(s)
+
+    monkeypatch.setattr(transcripts, "import_study", counting_import)
+    monkeypatch.setattr(respondents, "load_respondents", counting_load)
+    assert [t.respondent_id for t in study.transcripts] == ["R01", "R02"]
+    table = study.respondents
+    frame, table_warnings = respondents.attribute_frame(study)
+    assert calls == {"import": 1, "table": 1}
+    assert table is study.imported.respondents and study.transcripts is study.imported.transcripts
+    warnings = study.imported.warnings
+    assert any("opname.mp3" in w for w in warnings)
+    assert warnings.count("respondenten.csv, regel 3: respondent 'R03' heeft geen "
+                          "transcript") == 1
+    assert "respondenten.csv: geen rij voor 1 transcript(en): R02" in warnings
+    assert list(frame.index) == ["R01", "R03"] and table_warnings == table.warnings
+
+
+def test_check_transcripts_twice_does_not_repeat_its_remarks(tmp_path):
+    path = write(tmp_path / "respondenten.csv", "id,leeftijd\nR01,30\nR01,30\nR02,31\n")
+    table = load_respondents(path)
+    first = table.check_transcripts(["R01", "R09"])
+    again = table.check_transcripts(["R01", "R09"])
+    assert first == again and len(first) == 2
+    assert len(table.warnings) == 3         # the duplicate row + the two remarks, once each
+    table.check_transcripts(["R01", "R02"])
+    assert len(table.warnings) == 1
+
+
+def test_one_yes_no_vocabulary():
+    from klantreis.respondents import BOOL_WORDS, FALSE_WORDS, TRUE_WORDS, parse_bool
+    assert TRUE_WORDS | FALSE_WORDS == BOOL_WORDS and not TRUE_WORDS & FALSE_WORDS
+    for word in BOOL_WORDS:
+        assert parse_value(word.upper()) is (word in TRUE_WORDS)
+        assert parse_bool(f" {word} ") is (word in TRUE_WORDS)
+    # single letters are no yes/no (a column of initials or "v"/"m" stays text)
+    assert parse_value("j") == "j" and parse_value("n") == "n" and parse_value("y") == "y"
+    assert parse_bool("j") is None and parse_bool(3) is None and parse_bool(False) is False

@@ -610,3 +610,238 @@ def test_every_unreadable_file_is_named_at_once(make_study, capsys):
     for name in ("R01.txt", "R02.txt", "R04.pdf"):
         assert name in err
     assert "R03.txt" not in err and "Traceback" not in err
+
+
+# --- interpreters, duo interviews, organisations (review fixes) --------------------------------
+
+@pytest.mark.parametrize("line", [
+    "Tolk: Hij zegt dat het zwaar was.",
+    "Tolk: Meneer vertelt dat hij geen geld had.",
+    "Tolk: De man zegt dat de begeleider hielp.",
+    "Tolk: Nee, zegt hij, dat wist ik niet.",
+    "Tolk: Zijn antwoord is nee.",
+    "Tolk: De respondent geeft aan dat hij wil werken.",
+    "Tolk: He says he waited six weeks.",
+    "Tolk: Ja. Hij zegt: eerst naar een azc.",
+])
+def test_male_and_neutral_renderings_are_interpreted(tmp_path, line):
+    text = f"I: Kunt u vertellen hoe het ging?\nTolk: [vertaalt]\nR: [spreekt Tigrinya]\n{line}\n"
+    t = read_transcript(write(tmp_path, "R02.txt", text))
+    last = t.segments[-1]
+    assert (last.role, last.interpreted) == ("interpreter", True)
+    assert last in t.respondent_segments
+
+
+def test_unlabelled_interpreter_of_a_man_is_inferred(tmp_path):
+    text = ("Jeske: Hoe kwam u in Nederland?\nYonas: [vertaalt]\nAhmed: [spreekt Tigrinya]\n"
+            "Yonas: Hij zegt dat hij via Italië kwam.\nJeske: En daarna?\nYonas: [vertaalt]\n"
+            "Ahmed: [spreekt Tigrinya, lang]\nYonas: Meneer zegt: eerst naar een azc.\n"
+            "Ahmed: Ja, azc.\n")
+    t = read_transcript(write(tmp_path, "R02.txt", text))
+    assert speaker_roles(t) == {"Jeske": "interviewer", "Yonas": "interpreter",
+                                "Ahmed": "respondent"}
+
+
+DUO_ANSWERS_A = ["Ik woon nu drie maanden in de opvang en het gaat langzaam beter met me.",
+                 "Het geld was het grootste probleem, de uitkering duurde zes weken.",
+                 "Mijn kinderen gaan weer naar school, dat geeft rust in huis."]
+DUO_ANSWERS_B = ["Bij mij ging het anders, ik had al werk maar geen huis meer.",
+                 "De toeslagen werden stopgezet en ik moest alles terugbetalen.",
+                 "Ik slaap slecht, maar de groepsgesprekken helpen me wel."]
+QUESTIONS = ["Hoe gaat het nu met jullie?", "Wat was het moeilijkste in het begin?",
+             "Hoe gaat het met de kinderen?"]
+
+
+@pytest.mark.parametrize("labels", [("Spreker 1", "Spreker 2", "Spreker 3"),
+                                    ("Jeske", "Amal", "Sara"),
+                                    ("SPEAKER_00", "SPEAKER_01", "SPEAKER_02")])
+def test_duo_interview_both_answering_speakers_are_respondents(tmp_path, labels):
+    iv, a, b = labels
+    lines = []
+    for q, x, y in zip(QUESTIONS, DUO_ANSWERS_A, DUO_ANSWERS_B):
+        lines += [f"{iv}: {q}", f"{a}: {x} {x}", f"{b}: {y}"]
+    t = read_transcript(write(tmp_path, "R01.txt", "\n".join(lines) + "\n"))
+    assert speaker_roles(t) == {iv: "interviewer", a: "respondent", b: "respondent"}
+    assert len(t.respondent_segments) == 6
+
+
+def test_a_companion_who_says_little_stays_other(tmp_path):
+    lines = []
+    for q, x in zip(QUESTIONS, DUO_ANSWERS_A):
+        lines += [f"Spreker 1: {q}", f"Spreker 2: {x} {x} {x}"]
+    lines.insert(3, "Spreker 3: Ja.")
+    lines.insert(6, "Spreker 3: Ik haal even koffie.")
+    t = read_transcript(write(tmp_path, "R01.txt", "\n".join(lines) + "\n"))
+    assert speaker_roles(t) == {"Spreker 1": "interviewer", "Spreker 2": "respondent",
+                                "Spreker 3": "other"}
+
+
+def test_organisation_lines_are_speech_not_speakers(tmp_path):
+    # every organisation is a public body from the bundled keep list, not a word list of
+    # this study's domain
+    text = ("I: Met welke instanties had je te maken?\n"
+            "R: Met heel veel.\n"
+            "Belastingdienst: die stuurde alleen brieven.\n"
+            "Werkplein: daar moest ik drie keer heen.\n"
+            "Belastingdienst: en daarna nog een aanmaning.\n"
+            "Werkplein: en toen was het dossier kwijt.\n"
+            "I: En wie hielp je?\n"
+            "R: Mijn mentor.\n")
+    t = read_transcript(write(tmp_path, "R01.txt", text))
+    assert [s.speaker for s in t.segments] == ["I", "R", "I", "R"]
+    assert "Werkplein: en toen was het dossier kwijt." in t.segments[1].text
+
+
+def test_study_organisations_and_declared_speakers(make_study):
+    lines = ("I: Wie hielp je?\nR: Eerst niemand.\nStichting Noordlicht: die belde nooit.\n"
+             "Stichting Noordlicht: ook niet na de melding.\nI: En toen?\nR: Toen ging ik zelf.\n")
+    root = make_study({"R01.txt": lines})
+    journey = root / "journeys" / "vrouwenopvang.yaml"
+    text = journey.read_text(encoding="utf-8")
+    journey.write_text(text.replace("organisations: [gemeente,",
+                                    "organisations: [Stichting Noordlicht, gemeente,", 1),
+                       encoding="utf-8")
+    assert "Stichting Noordlicht" in Study.load(root).journey.organisations
+    t = Study.load(root).transcripts[0]
+    assert [s.speaker for s in t.segments] == ["I", "R", "I", "R"]
+    # outside the study the same name is taken for a speaker (it recurs)
+    assert "Stichting Noordlicht" in {s.speaker for s in read_transcript(
+        root / "interviews" / "R01.txt").segments}
+    # a label declared in study.yaml is a speaker even when it is an organisation word
+    text = "I: Wie is er bij?\nConsulent: Ik, als consulent.\nR: En ik.\n"
+    root = make_study({"R01.txt": text}, speakers={"Consulent": "other"})
+    t = Study.load(root).transcripts[0]
+    assert speaker_roles(t) == {"I": "interviewer", "Consulent": "other", "R": "respondent"}
+
+
+def test_organisation_words_come_from_the_keep_list_not_a_hard_coded_domain_list():
+    from klantreis import transcripts
+    text = (ROOT / "toolkit" / "klantreis" / "data" / "anonymize" / "keep.txt").read_text("utf-8")
+    keep = transcripts.read_word_list(text)
+    assert {"gemeente", "svb", "uwv", "belastingdienst", "veilig thuis", "ind", "coa",
+            "politie", "jeugdzorg", "opvang", "de opvang", "woningcorporatie",
+            "rechtbank"} <= keep
+    assert not keep & transcripts._NOT_NAMES
+
+
+# --- stage directions: one rule; word counts are speech ---------------------------------------
+
+def test_stage_directions_one_rule_for_import_and_quotes(tmp_path):
+    from klantreis.quotes import STAGE_DIRECTION, quote_text
+    from klantreis.transcripts import STAGE_DIRECTION_RE, strip_stage_directions
+    long = "[spreekt lang in het Tigrinya met de tolk over de brief van de gemeente en de huur]"
+    assert len(long) > 60
+    text = (f"I: Hoe ging dat?\nR: Ik ging met [PERSOON-1] naar [PLAATS-2]. (lacht) {long} "
+            "Dat was (in de zomer) zwaar [zucht].\n")
+    t = read_transcript(write(tmp_path, "R01.txt", text))
+    r = t.segments[1]
+    assert [sd.text for sd in r.stage_directions] == ["(lacht)", long, "[zucht]"]
+    spans = [m.group(0) for m in STAGE_DIRECTION_RE.finditer(r.text)]
+    assert spans == [sd.text for sd in r.stage_directions]
+    assert [m.group(0).strip() for m in STAGE_DIRECTION.finditer(r.text)] == spans
+    expected = "Ik ging met [PERSOON-1] naar [PLAATS-2]. Dat was (in de zomer) zwaar."
+    assert quote_text(r.text) == expected
+    assert r.speech == "Ik ging met [PERSOON-1] naar [PLAATS-2]. Dat was (in de zomer) zwaar ."
+    assert " ".join(strip_stage_directions(r.text).split()) == r.speech
+    # placeholders are never stage directions, in any module
+    for holder in ("[PERSOON-1]", "[DATUM]", "[GEBOORTEDATUM]", "[PLAATS-12]"):
+        assert STAGE_DIRECTION_RE.search(holder) is None
+        assert quote_text(f"met {holder} weg") == f"met {holder} weg"
+
+
+def test_word_count_counts_speech_and_the_overview_reuses_it(tmp_path):
+    from klantreis.transcripts import transcript_overview
+    text = "I: Hoe ging dat? [stilte]\nR: [lacht] Goed hoor. (zucht) [spreekt Dari met de tolk]\n"
+    t = read_transcript(write(tmp_path, "R01.txt", text))
+    assert t.word_count == 5 == sum(s.word_count for s in t.segments)
+    assert t.respondent_word_count == 2
+    row = transcript_overview([t])[0]
+    assert (row["woorden"], row["respondent_woorden"]) == (5, 2)
+
+
+def test_placeholder_pattern_is_defined_once():
+    from klantreis import models, nlp, quotes, transcripts
+    assert nlp.PLACEHOLDER_RE is models.PLACEHOLDER_RE
+    assert transcripts.PLACEHOLDER_RE is models.PLACEHOLDER_RE
+    assert models.PLACEHOLDER_RE.pattern in transcripts.STAGE_DIRECTION_RE.pattern
+    assert transcripts.STAGE_DIRECTION_RE.pattern in quotes.STAGE_DIRECTION.pattern
+
+
+def test_segment_speech_is_the_one_implementation(tmp_path):
+    from klantreis.models import speech_text
+    text = "I: Hoe?\nR: [lacht] Ik  ging\n  met (lacht) haar mee.\nI: Fijn.\n"
+    t = read_transcript(write(tmp_path, "R01.txt", text))
+    r = t.segments[1]
+    assert r.speech == speech_text(r.text, r.start, r.stage_directions) == "Ik ging met haar mee."
+    assert t.segments[2].speech == "Fijn."
+
+
+# --- reading files: bytes once, refusals by kind -----------------------------------------------
+
+def test_docx_is_read_from_disk_once(tmp_path, make_docx, monkeypatch):
+    path = make_docx(tmp_path / "R02.docx", [("I:", " Hoe begon het?"), ("R:", " Slecht.")])
+    opened = []
+    real_read_bytes = Path.read_bytes
+    real_zipfile = zipfile.ZipFile.__init__
+
+    def read_bytes(self):
+        opened.append(self.name)
+        return real_read_bytes(self)
+
+    def zip_init(self, file, *args, **kwargs):
+        assert not isinstance(file, (str, Path)), "the .docx is opened again from disk"
+        return real_zipfile(self, file, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(zipfile.ZipFile, "__init__", zip_init)
+    t = read_transcript(path)
+    assert opened == ["R02.docx"]
+    assert [s.speaker for s in t.segments] == ["I", "R"]
+
+
+def test_refusal_kinds_decide_the_message(tmp_path):
+    from klantreis.transcripts import _sniff_refusal
+    assert _sniff_refusal(b"PK\x03\x04rest", ".odt")[0] == "zip"
+    assert _sniff_refusal(b"%PDF-1.4", ".txt")[0] == "pdf"
+    assert _sniff_refusal(b"PK\x03\x04rest", ".docx") is None
+    # a real OLE file with .doc gets the .doc advice, a zip with .odt the OpenDocument advice
+    with pytest.raises(InputError, match="OpenDocument"):
+        read_transcript(write_bytes(tmp_path / "R01.odt", b"PK\x03\x04rest"))
+    with pytest.raises(InputError, match="beveiligd document"):
+        read_transcript(write_bytes(tmp_path / "R01.pdf.docx",
+                                    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64))
+
+
+# --- privacy: names are not printed ------------------------------------------------------------
+
+def test_cli_hides_speaker_names_but_shows_role_words(make_study, capsys):
+    text = ("Jeske: Hoe gaat het met je?\nAmal: Goed hoor, ik woon nu in een eigen huis.\n"
+            "Jeske: Wat vind je daarvan?\nAmal: Het is rustig, de kinderen slapen beter.\n")
+    root = make_study({"R01.txt": text,
+                       "R02.txt": "Spreker 1: Hoe gaat het?\nSpreker 2: Goed hoor, echt.\n",
+                       "R03.txt": "[PERSOON-2]: Hoe gaat het?\n[PERSOON-1]: Goed, dank je.\n",
+                       "R04.txt": "Interviewer 2: Hoe gaat het?\nTolk Amal: Ze zegt: goed.\n"
+                                  "R: Ja.\n"})
+    assert main(["-q", "check", str(root)]) == 0
+    out = capsys.readouterr().out
+    assert "Jeske" not in out and "Amal" not in out
+    assert "naam (verborgen)=interviewer, naam (verborgen)=respondent" in out
+    assert "Spreker 1=interviewer, Spreker 2=respondent" in out
+    assert "[PERSOON-2]=interviewer, [PERSOON-1]=respondent" in out
+    assert "Interviewer 2=interviewer, naam (verborgen)=interpreter, R=respondent" in out
+    for args in (["import-transcripts", str(root)], ["import-transcripts", str(root), "--json"],
+                 ["import-transcripts", str(root / "interviews" / "R01.txt")]):
+        assert main(args) == 0
+        captured = capsys.readouterr()
+        assert "Jeske" not in captured.out + captured.err
+        assert "Amal" not in captured.out + captured.err
+        assert "naam (verborgen)" in captured.out
+
+
+def test_public_labels():
+    from klantreis.transcripts import HIDDEN_LABEL, public_label
+    for label in ("I", "R", "Interviewer", "Respondente", "Tolk", "T", "Begeleider",
+                  "Spreker 1", "Speaker 2", "SPEAKER_00", "[PERSOON-1]", "Interviewer 2"):
+        assert public_label(label) == label
+    for label in ("Jeske", "Amal", "Tolk Amal", "Interviewer Jeske", "SOLOMON", "Paul Danyow"):
+        assert public_label(label) == HIDDEN_LABEL

@@ -2,17 +2,19 @@
 
 Each subcommand lives in ``klantreis.commands.<name>`` with ``add_arguments(parser)``
 and ``run(args) -> int``; heavy imports happen inside ``run`` so ``--help`` stays fast.
-User mistakes (``KlantreisError``) print one clear line and exit non-zero, no traceback.
+User mistakes (``KlantreisError``) print one clear line and exit non-zero, no traceback;
+so do file-system errors (``OSError``: ``klantreis CMD: <file>: <reason>``).
 """
 from __future__ import annotations
 
 import argparse
 import importlib
 import logging
+import os
 import sys
 
 from . import __version__
-from .errors import KlantreisError
+from .errors import KlantreisError, display_path
 from .progress import set_quiet
 
 # name -> one-line help; order is the order shown in --help
@@ -68,6 +70,26 @@ def _command_module(name: str):
         raise
 
 
+OS_ERROR_EXIT = 1
+
+
+def os_error_message(err: OSError) -> str:
+    """``<file>: <reason>`` for an OSError (the reason as the system gives it)."""
+    reason = err.strerror or str(err)
+    if err.filename is None:
+        return reason
+    where = _shown(err.filename)
+    if err.filename2 is not None:
+        where += f" -> {_shown(err.filename2)}"
+    return f"{where}: {reason}"
+
+
+def _shown(name) -> str:
+    if isinstance(name, (str, bytes, os.PathLike)):
+        return display_path(os.fsdecode(name))
+    return str(name)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -83,6 +105,11 @@ def main(argv: list[str] | None = None) -> int:
     except KlantreisError as err:
         print(f"klantreis {args.command}: {err}", file=sys.stderr)
         return err.exit_code
+    except OSError as err:
+        # a file system problem (no such folder, not a folder, no permission, disk full):
+        # one line naming the file, like a user error
+        print(f"klantreis {args.command}: {os_error_message(err)}", file=sys.stderr)
+        return OS_ERROR_EXIT
     except KeyboardInterrupt:
         print("afgebroken", file=sys.stderr)
         return 130

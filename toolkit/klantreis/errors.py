@@ -47,9 +47,18 @@ class PrivacyGateError(KlantreisError):
     exit_code = 3
 
 
-def display_path(path: Path) -> str:
-    """Path relative to the working directory when possible (shorter messages)."""
+def display_path(path: str | Path, root: str | Path | None = None) -> str:
+    """A path for messages: relative to ``root`` (a study folder) when it lies inside it,
+    else relative to the working directory when possible, else as given."""
+    path = Path(path)
     try:
-        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+        resolved = path.resolve()
+    except OSError:  # pragma: no cover - e.g. a symlink loop
         return str(path)
+    for base in ((root,) if root is not None else ()) + (None,):
+        try:
+            base = Path.cwd() if base is None else Path(base)
+            return str(resolved.relative_to(base.resolve()))
+        except (ValueError, OSError):
+            continue
+    return str(path)

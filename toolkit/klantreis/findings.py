@@ -12,6 +12,7 @@ from .codebook import Codebook
 from .yamlio import YamlDoc, check_keys, expect, get, load_yaml
 
 KINDS = ("quick win", "not so quick win")
+VALENCE_RANGE = (-3, 3)          # as the codebook's valence: -3 pain .. +3 high
 
 
 @dataclass
@@ -89,6 +90,13 @@ def load_findings(path: str | Path, codebook: Codebook | None = None) -> Finding
             if c not in known:
                 raise doc.error(f"code '{c}' staat niet in het codeboek", *where, "codes", i)
 
+    def check_unique(item_id: str, seen: dict[str, int], what: str, where: tuple) -> None:
+        if item_id in seen:
+            raise doc.error(f"{what} '{item_id}' staat twee keer in {path.name} (ook op regel "
+                            f"{seen[item_id]}); elke {what} heeft een eigen id", *where, "id")
+        seen[item_id] = doc.line(*where, "id") or 0
+
+    seen: dict[str, int] = {}
     for i, raw in enumerate(get(doc, root, "findings", list, required=False, default=[])):
         w = ("findings", i)
         expect(doc, raw, dict, *w, name="bevinding")
@@ -96,9 +104,11 @@ def load_findings(path: str | Path, codebook: Codebook | None = None) -> Finding
         f = Finding(id=str(get(doc, raw, "id", (str, int), *w)), title=get(doc, raw, "title", str, *w),
                     text=get(doc, raw, "text", str, *w, required=False, default="").strip(),
                     codes=_strs(doc, raw, "codes", w))
+        check_unique(f.id, seen, "bevinding", w)
         check_codes(f.codes, w)
         out.findings.append(f)
     finding_ids = {f.id for f in out.findings}
+    seen = {}
     for i, raw in enumerate(get(doc, root, "recommendations", list, required=False, default=[])):
         w = ("recommendations", i)
         expect(doc, raw, dict, *w, name="aanbeveling")
@@ -109,18 +119,25 @@ def load_findings(path: str | Path, codebook: Codebook | None = None) -> Finding
             audience=get(doc, raw, "audience", str, *w), kind=get(doc, raw, "kind", str, *w),
             organisations=_strs(doc, raw, "organisations", w), answers=_strs(doc, raw, "answers", w),
             desired_valence=get(doc, raw, "desired_valence", int, *w, required=False))
+        check_unique(r.id, seen, "aanbeveling", w)
         if r.kind not in KINDS:
             raise doc.error(f"'kind' moet '{KINDS[0]}' of '{KINDS[1]}' zijn", *w, "kind")
+        low, high = VALENCE_RANGE
+        if r.desired_valence is not None and not low <= r.desired_valence <= high:
+            raise doc.error(f"'desired_valence' moet tussen {low} en {high} liggen", *w,
+                            "desired_valence")
         for j, a in enumerate(r.answers):
             if a not in finding_ids and (known is not None and a not in known):
                 raise doc.error(f"'{a}' is geen bevinding of code", *w, "answers", j)
         out.recommendations.append(r)
+    seen = {}
     for i, raw in enumerate(get(doc, root, "themes", list, required=False, default=[])):
         w = ("themes", i)
         expect(doc, raw, dict, *w, name="thema")
         check_keys(doc, raw, ("id", "name", "codes"), *w)
         t = Theme(id=str(get(doc, raw, "id", (str, int), *w)), name=get(doc, raw, "name", str, *w),
                   codes=_strs(doc, raw, "codes", w))
+        check_unique(t.id, seen, "thema", w)
         check_codes(t.codes, w)
         out.themes.append(t)
     return out

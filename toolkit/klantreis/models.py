@@ -10,20 +10,40 @@ the text as read: decoded, with CR/LF and lone CR normalized to LF. A quote is a
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 ROLES = ("interviewer", "respondent", "interpreter", "other")
+
+# An anonymization placeholder in the text: [PERSOON-1], [PLAATS-2], [DATUM], [TELEFOON].
+# It is anonymized speech, never a stage direction; the tokenizer keeps it one token.
+PLACEHOLDER_RE = re.compile(r"\[[A-Z][A-Z_]*(?:-\d+)?\]")
 
 
 @dataclass
 class StageDirection:
-    """A bracketed remark such as [lacht] or [stilte]: recorded, not speech."""
+    """A stage direction such as [lacht], [stilte] or (lacht): recorded, not speech
+    (the rule: ``transcripts.STAGE_DIRECTION_RE``)."""
 
     text: str
     start: int
     end: int
+
+
+def speech_text(text: str, offset: int, stage_directions: Iterable[StageDirection]) -> str:
+    """``text`` (a passage starting at ``offset`` in the transcript) without its stage
+    directions, whitespace collapsed; ``text`` unchanged when it has none."""
+    sds = list(stage_directions)
+    if not sds:
+        return text
+    out, pos = [], offset
+    for sd in sds:
+        out.append(text[pos - offset: sd.start - offset])
+        pos = sd.end
+    out.append(text[pos - offset:])
+    return " ".join(" ".join(out).split())
 
 
 @dataclass
@@ -44,15 +64,13 @@ class Segment:
 
     @property
     def speech(self) -> str:
-        """The spoken words without bracketed stage directions."""
-        if not self.stage_directions:
-            return self.text
-        out, pos = [], self.start
-        for sd in self.stage_directions:
-            out.append(self.text[pos - self.start: sd.start - self.start])
-            pos = sd.end
-        out.append(self.text[pos - self.start:])
-        return " ".join(" ".join(out).split())
+        """The spoken words without stage directions (``text`` itself when it has none)."""
+        return speech_text(self.text, self.start, self.stage_directions)
+
+    @property
+    def word_count(self) -> int:
+        """Spoken words (stage directions left out)."""
+        return len(self.speech.split())
 
     @property
     def is_respondent_voice(self) -> bool:
@@ -77,7 +95,13 @@ class Transcript:
 
     @property
     def word_count(self) -> int:
-        return sum(len(s.text.split()) for s in self.segments)
+        """Spoken words of all turns (stage directions such as [lacht] not counted)."""
+        return sum(s.word_count for s in self.segments)
+
+    @property
+    def respondent_word_count(self) -> int:
+        """Spoken words in the respondent's voice (her turns and the interpreter's renderings)."""
+        return sum(s.word_count for s in self.respondent_segments)
 
     def line_of(self, offset: int) -> int:
         return self.text.count("\n", 0, offset) + 1

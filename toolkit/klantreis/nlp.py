@@ -7,6 +7,13 @@ misses (irregular verbs such as *moest*, *werd*, *wist*; plurals such as *kinder
 domain words of this field (*bijstand*, *toeslag*...). Anonymization placeholders such as
 ``[PERSOON-1]`` stay one token.
 
+The ``lemmatizer`` component is there for its lookup table (``nlp.initialize`` loads it from
+spacy-lookups-data) and so that ``get_nlp()(text)`` is a complete, ordinary spaCy pipeline.
+``klantreis_lemmas`` reads that same table itself (once, cached per word form) and sets
+every lemma, so the toolkit runs the pipeline through ``_pipe`` with the lemmatizer
+switched off (``FAST_DISABLE``): the same lemmas, without a second lookup per token (a test
+checks the two agree). ``is_covered`` asks the component, not the table again.
+
 spaCy's Dutch tokenizer keeps a long list of written abbreviations whole, period included;
 the few that are everyday spoken words (``SPOKEN_WORDS``: *dat.*, *al.*, *me.*, *u.*, *ex.*,
 *IND.*...) are dropped from it, so "Dat. Ik had geen bed." is two sentences and *ex* keeps
@@ -18,10 +25,11 @@ direction ever becomes a lemma.
 """
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Iterable, Sequence
+
+from .models import PLACEHOLDER_RE
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.language import Language
@@ -29,8 +37,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from .models import Segment
 
-PLACEHOLDER_RE = r"\[[A-Z][A-Z_]*(?:-\d+)?\]"
-_PLACEHOLDER = re.compile(PLACEHOLDER_RE)
 BATCH_SIZE = 256
 # klantreis_lemmas does the lookup itself (cached), so the per-token lemmatizer can rest
 FAST_DISABLE = ("lemmatizer",)
@@ -81,6 +87,7 @@ class LemmaSupplement:
         self.supplement = load_supplement()
         self._cache: dict[int, int] = {}
         self._table = None
+        self._lemma_set: frozenset[str] | None = None
 
     def __call__(self, doc: "Doc") -> "Doc":
         if not len(doc):
@@ -101,7 +108,7 @@ class LemmaSupplement:
         return lemma
 
     def lemma_of(self, text: str) -> str:
-        if _PLACEHOLDER.fullmatch(text):
+        if PLACEHOLDER_RE.fullmatch(text):
             return text
         low = text.lower()
         found = self.supplement.get(low)
@@ -116,11 +123,25 @@ class LemmaSupplement:
         return (found or low).lower()
 
     def _lookup(self):
+        """The lemmatizer's lookup table (fetched once)."""
         if self._table is None and "lemmatizer" in self.nlp.component_names:
             lookups = self.nlp.get_pipe("lemmatizer").lookups
             if lookups.has_table("lemma_lookup"):
                 self._table = lookups.get_table("lemma_lookup")
         return self._table
+
+    def covers(self, word: str) -> bool:
+        """Whether the lemma of ``word`` comes from the lookup table or the supplement (a
+        form that is itself a known lemma counts: the lookup only lists changed forms)."""
+        table = self._lookup()
+        if self._lemma_set is None:
+            self._lemma_set = frozenset(table.values()) if table is not None else frozenset()
+        low = word.lower()
+        for form in (low, strip_emphasis(low)):
+            if form in self.supplement or form in self._lemma_set or (
+                    table is not None and form in table):
+                return True
+        return False
 
 
 _EMPHASIS = str.maketrans("áéíóú", "aeiou")
@@ -149,7 +170,7 @@ def get_nlp() -> "Language":
         raise KlantreisError("de Nederlandse lemmatabel ontbreekt: installeer "
                              "'spacy-lookups-data' (zie README)") from exc
     # placeholders are one token: "[PERSOON-1]," -> "[PERSOON-1]" ","
-    prefixes = [PLACEHOLDER_RE] + list(nlp.Defaults.prefixes or [])
+    prefixes = [PLACEHOLDER_RE.pattern] + list(nlp.Defaults.prefixes or [])
     nlp.tokenizer.prefix_search = compile_prefix_regex(prefixes).search
     # "dat." is not the abbreviation of "datief" in speech: split off the full stop
     nlp.tokenizer.rules = {form: attrs for form, attrs in nlp.tokenizer.rules.items()
@@ -157,18 +178,15 @@ def get_nlp() -> "Language":
     return nlp
 
 
-@lru_cache(maxsize=1)
-def _lookup_sets() -> tuple[object, frozenset]:
-    nlp = get_nlp()
-    table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
-    return table, frozenset(table.values())
+def _pipe(texts: Iterable[str], batch_size: int = BATCH_SIZE):
+    """The one way the toolkit runs the pipeline: ``klantreis_lemmas`` sets the lemmas, so
+    the lemmatizer (whose table it reads) is switched off."""
+    return get_nlp().pipe(texts, batch_size=batch_size, disable=FAST_DISABLE)
 
 
 def lemmatize(text: str) -> list[str]:
     """Lemmas (lower case) of the words in ``text``, punctuation and spaces left out."""
-    nlp = get_nlp()
-    with nlp.select_pipes(disable=list(FAST_DISABLE)):
-        doc = nlp(text)
+    doc = next(iter(_pipe([text])))
     return [t.lemma_ for t in doc if not (t.is_punct or t.is_space)]
 
 
@@ -189,9 +207,8 @@ def process_segments(segments: Sequence["Segment"], batch_size: int = BATCH_SIZE
 
     Token ``idx`` + ``segment.start`` is the offset in ``Transcript.text``.
     """
-    nlp = get_nlp()
     texts = (masked_text(s) for s in segments)
-    docs = list(nlp.pipe(texts, batch_size=batch_size, disable=FAST_DISABLE))
+    docs = list(_pipe(texts, batch_size))
     for doc, seg in zip(docs, segments):
         doc.user_data["respondent_id"] = seg.respondent_id
         doc.user_data["segment_index"] = seg.index
@@ -200,22 +217,18 @@ def process_segments(segments: Sequence["Segment"], batch_size: int = BATCH_SIZE
 
 
 def process_texts(texts: Iterable[str], batch_size: int = BATCH_SIZE) -> list["Doc"]:
-    return list(get_nlp().pipe(texts, batch_size=batch_size, disable=FAST_DISABLE))
+    return list(_pipe(texts, batch_size))
 
 
 def is_covered(word: str) -> bool:
     """Whether the lemma of ``word`` comes from the lookup table or the supplement
     (a form that is itself a known lemma counts: the lookup only lists changed forms)."""
-    low = word.lower()
-    table, lemmas = _lookup_sets()
-    for form in (low, strip_emphasis(low)):
-        if form in load_supplement() or form in table or form in lemmas:
-            return True
-    return False
+    return get_nlp().get_pipe("klantreis_lemmas").covers(word)
 
 
-def lemma_coverage(docs: Iterable["Doc"]) -> float:
-    """Share of alphabetic tokens whose lemma came from lookup or supplement."""
+def lemma_counts(docs: Iterable["Doc"]) -> tuple[int, int]:
+    """(covered, total) alphabetic tokens: ``lemma_coverage`` without the division, to add
+    up over files (the import benchmark weighs files by their tokens)."""
     seen: dict[str, bool] = {}
     total = covered = 0
     for doc in docs:
@@ -228,6 +241,12 @@ def lemma_coverage(docs: Iterable["Doc"]) -> float:
             if hit is None:
                 hit = seen[low] = is_covered(low)
             covered += hit
+    return covered, total
+
+
+def lemma_coverage(docs: Iterable["Doc"]) -> float:
+    """Share of alphabetic tokens whose lemma came from lookup or supplement."""
+    covered, total = lemma_counts(docs)
     return covered / total if total else 1.0
 
 
@@ -244,4 +263,5 @@ def uncovered_words(docs: Iterable["Doc"]) -> dict[str, int]:
 
 
 __all__ = ["get_nlp", "lemmatize", "process_segments", "process_texts", "lemma_coverage",
-           "uncovered_words", "masked_text", "load_supplement", "is_covered"]
+           "lemma_counts", "uncovered_words", "masked_text", "load_supplement", "is_covered",
+           "PLACEHOLDER_RE"]

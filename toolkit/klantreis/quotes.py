@@ -1,17 +1,23 @@
 """How a coded passage is shown as a quote (cards, heartbeats, posters, the report).
 
 One rule everywhere, so the same passage reads the same on a card and in the report:
-whitespace collapsed; stage directions such as ``[lacht]`` left out (they are not speech) but
-the anonymizer's placeholders such as ``[PERSOON-1]`` kept (they are the anonymized text); a
-bracketed remark cut in half by the passage's edges dropped; a long passage cut at a sentence
-end when one lies in its second half, else at a word boundary, with an ellipsis.
+whitespace collapsed; stage directions such as ``[lacht]`` or ``(lacht)`` left out (they are
+not speech; the same rule as the transcript import) but the anonymizer's placeholders such as
+``[PERSOON-1]`` kept (they are the anonymized text); a bracketed remark cut in half by the
+passage's edges dropped; a long passage cut at a sentence end when one lies in its second
+half, else at a word boundary, with an ellipsis.
 """
 from __future__ import annotations
 
 import re
 
-# [lacht], [stilte], [spreekt Tigrinya] -- but not [PERSOON-1], [DATUM], [PLAATS-2]
-STAGE_DIRECTION = re.compile(r"\s*\[(?![A-Z][A-Z_]*(?:-\d+)?\])[^\[\]\n]{1,60}\]")
+from .transcripts import STAGE_DIRECTION_RE
+
+# The stage-direction rule of the transcript import (transcripts.STAGE_DIRECTION_RE):
+# [lacht], [stilte], [spreekt Tigrinya], (lacht), (00:12:31) -- but not [PERSOON-1], [DATUM],
+# [PLAATS-2] and not "(in de zomer)". Here with the white space before it, so "zwaar [lacht]."
+# reads "zwaar." once whitespace is collapsed.
+STAGE_DIRECTION = re.compile(rf"\s*(?:{STAGE_DIRECTION_RE.pattern})")
 ELLIPSIS = "\u2026"
 
 

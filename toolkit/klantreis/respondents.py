@@ -1,4 +1,5 @@
-"""The respondent table: ``interviews/respondenten.csv`` or ``.xlsx``.
+"""The respondent table: ``interviews/respondenten.csv`` / ``.xlsx`` / ``.xlsm`` (or
+``respondents.*``), or the file named in ``study.yaml: respondent_table``.
 
 One row per respondent: ``id`` plus any columns (age, children, origin, interpreter...).
 Values are typed: whole numbers, decimals (``3,5`` too), ``ja/nee/yes/no/true/false`` ->
@@ -23,11 +24,17 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from .study import Study
 
-TABLE_NAMES = ("respondenten.csv", "respondenten.xlsx")
+# The names a respondent table may have in interviews/, in order of preference: the one
+# list (transcripts.py skips these files; refi.py checks for them).
+TABLE_STEMS = ("respondenten", "respondents")
+TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
+TABLE_NAMES = tuple(stem + suffix for stem in TABLE_STEMS for suffix in TABLE_SUFFIXES)
 _ID_COLUMNS = ("id", "respondent", "respondent_id", "respondentid", "respondentnummer", "nr")
-_TRUE = {"ja", "yes", "true", "waar", "j", "y"}
-_FALSE = {"nee", "no", "false", "onwaar", "n"}
-_BOOL_WORDS = {"ja", "nee", "yes", "no", "true", "false", "waar", "onwaar"}
+# The one yes/no vocabulary of the toolkit (lower case). Single letters ("j", "n") are left
+# out on purpose: a column of "v"/"m" or initials must not turn into booleans.
+TRUE_WORDS = frozenset({"ja", "yes", "true", "waar"})
+FALSE_WORDS = frozenset({"nee", "no", "false", "onwaar"})
+BOOL_WORDS = TRUE_WORDS | FALSE_WORDS
 _INT = re.compile(r"^[+-]?(?:0|[1-9]\d*)$")
 _FLOAT = re.compile(r"^[+-]?(?:0|[1-9]\d*)(?:[.,]\d+)?$")   # "0612" stays text
 
@@ -44,8 +51,8 @@ def parse_value(raw: Any, decimal_comma: bool = False) -> Any:
     if not value:
         return None
     low = value.casefold()
-    if low in _BOOL_WORDS:
-        return low in _TRUE
+    if low in BOOL_WORDS:
+        return low in TRUE_WORDS
     if _INT.match(value):
         return int(value)
     if _FLOAT.match(value):
@@ -53,6 +60,17 @@ def parse_value(raw: Any, decimal_comma: bool = False) -> Any:
             return value
         return float(value.replace(",", "."))
     return value
+
+
+def parse_bool(raw: Any) -> bool | None:
+    """``True``/``False`` for a yes/no value (``BOOL_WORDS``, or a bool), else ``None``."""
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str):
+        low = raw.strip().casefold()
+        if low in BOOL_WORDS:
+            return low in TRUE_WORDS
+    return None
 
 
 @dataclass
@@ -64,6 +82,7 @@ class RespondentTable:
     rows: dict[str, dict[str, Any]] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    _checked: list[str] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def ids(self) -> list[str]:
@@ -89,58 +108,87 @@ class RespondentTable:
         return df.convert_dtypes() if len(df) else df
 
     def check_transcripts(self, transcript_ids: Iterable[str]) -> list[str]:
-        """Warn about rows without a transcript and transcripts without a row."""
+        """Warn about rows without a transcript and transcripts without a row; the remarks
+        are returned and kept in ``warnings`` (``import_study`` does this once per import;
+        a second check replaces the first one's remarks)."""
+        for w in self._checked:
+            if w in self.warnings:
+                self.warnings.remove(w)
+        self._checked = []
         if self.path is None:
             return []
         have = list(transcript_ids)
+        known = set(have)
         name = self.path.name
         new = []
         for rid in self.rows:
-            if rid not in have:
+            if rid not in known:
                 new.append(f"{name}, regel {self.lines[rid]}: respondent '{rid}' heeft geen "
                            f"transcript")
         missing = [rid for rid in have if rid not in self.rows]
         if missing:
             new.append(f"{name}: geen rij voor {len(missing)} transcript(en): "
                        + ", ".join(missing))
-        for w in new:
-            if w not in self.warnings:
-                self.warnings.append(w)
+        self._checked = list(new)
+        self.warnings.extend(new)
         return new
 
 
-def _find_table(path_or_study: "str | Path | Study") -> Path | None:
+def _tables_in(folder: Path) -> list[Path]:
+    """The respondent tables in ``folder`` by the standard names, in order of preference
+    (any case: "Respondenten.xlsx" counts)."""
+    if not folder.is_dir():
+        return []
+    by_name = {p.name.lower(): p for p in folder.iterdir() if p.is_file()}
+    return [by_name[n] for n in TABLE_NAMES if n in by_name]
+
+
+def configured_table(study: "Study") -> Path | None:
+    """``study.yaml: respondent_table`` as a path (None when not set)."""
+    name = getattr(study.config, "respondent_table", "") or ""
+    return study.root / name if name else None
+
+
+def table_candidates(path_or_study: "str | Path | Study") -> list[Path]:
+    """Every respondent table of a study (or folder), the one that is used first; the others
+    are ignored with a warning."""
     if hasattr(path_or_study, "interviews_dir"):
-        folder = path_or_study.interviews_dir
-    else:
-        folder = Path(path_or_study)
-        if folder.is_file():
-            return folder
-        if (folder / "interviews").is_dir() and not any((folder / n).exists() for n in TABLE_NAMES):
-            folder = folder / "interviews"
-    found = [folder / n for n in TABLE_NAMES if (folder / n).is_file()]
-    return found[0] if found else None
+        study = path_or_study
+        configured = configured_table(study)
+        found = _tables_in(study.interviews_dir)
+        if configured is not None:
+            return [configured] + [p for p in found if p.resolve() != configured.resolve()]
+        return found
+    folder = Path(path_or_study)
+    if folder.is_file():
+        return [folder]
+    if (folder / "interviews").is_dir() and not _tables_in(folder):
+        folder = folder / "interviews"
+    return _tables_in(folder)
 
 
 def load_respondents(path_or_study: "str | Path | Study") -> RespondentTable:
-    """Read the respondent table of a study (or a folder, or a .csv/.xlsx file).
+    """Read the respondent table of a study (or a folder, or a .csv/.xlsx/.xlsm file).
 
-    A study without a table gets an empty table (attributes are optional).
+    A study uses ``study.yaml: respondent_table`` when set, else the first of
+    ``TABLE_NAMES`` in ``interviews/``. A study without a table gets an empty table
+    (attributes are optional). ``Study.respondents`` holds the table read once per study.
     """
-    path = _find_table(path_or_study)
-    if path is None:
+    found = table_candidates(path_or_study)
+    if not found:
         return RespondentTable()
+    path = found[0]
     table = RespondentTable(path=path)
-    other = path.with_suffix(".xlsx" if path.suffix.lower() == ".csv" else ".csv")
-    if other.is_file() and other != path:
-        table.warnings.append(f"{other.name}: genegeerd, want {path.name} bestaat ook")
+    for other in found[1:]:
+        table.warnings.append(f"{other.name}: genegeerd, want {path.name} is de "
+                              f"respondententabel")
     suffix = path.suffix.lower()
     if suffix == ".csv":
         header, records = _read_csv(path)
     elif suffix in (".xlsx", ".xlsm"):
         header, records = _read_xlsx(path)
     else:
-        raise InputError("respondententabel moet .csv of .xlsx zijn", path)
+        raise InputError("respondententabel moet .csv, .xlsx of .xlsm zijn", path)
     _fill(table, header, records)
     return table
 
@@ -270,13 +318,14 @@ def _read_xlsx(path: Path) -> tuple[list[tuple[str, int]], list[tuple[int, list[
 
 def attribute_frame(study: "Study") -> "tuple[pd.DataFrame | None, list[str]]":
     """The respondent table as a frame for the persona stage (None when the study has no
-    table), with the table's remarks (unknown ids, missing rows)."""
-    table = load_respondents(study)
+    table), with the table's remarks (unknown ids, missing rows). Uses ``study.respondents``,
+    read and checked against the transcripts once by the study's import."""
+    table = study.respondents
     if not len(table):
         return None, list(table.warnings)
-    table.check_transcripts([t.respondent_id for t in study.transcripts])
     return table.frame, list(table.warnings)
 
 
 __all__ = ["RespondentTable", "load_respondents", "attribute_frame", "parse_value",
-           "TABLE_NAMES"]
+           "parse_bool", "table_candidates", "configured_table", "TABLE_NAMES",
+           "TABLE_STEMS", "TABLE_SUFFIXES", "TRUE_WORDS", "FALSE_WORDS", "BOOL_WORDS"]

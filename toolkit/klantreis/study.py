@@ -15,21 +15,29 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from typing import TYPE_CHECKING
+
 from .codebook import Codebook, load_codebook
 from .errors import KlantreisError, SchemaError
-from .models import Journey, Persona, Phase, Step, Transcript
+from .models import ROLES, Journey, Persona, Phase, Step, Transcript
 from .yamlio import YamlDoc, check_keys, expect, get, load_yaml
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .respondents import RespondentTable
+    from .transcripts import StudyImport
 
 STUDY_FILE = "study.yaml"
 PHASES_4D = ("define", "discover", "design", "deliver")
-ROLE_NAMES = ("interviewer", "respondent", "interpreter", "other")
+ROLE_NAMES = ROLES          # old name; the roles are defined once, in models.ROLES
+TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
 
 _STUDY_KEYS = (
     "title", "subtitle", "commissioner", "executor", "target_group", "research_question",
     "language", "date", "sections", "phases", "klankbord", "project_team", "oproep",
     "opvolging", "speakers", "respondent_ids", "anonymization", "codebook", "findings",
-    "notes", "coding",
+    "notes", "coding", "respondent_table",
 )
+_CODING_KEYS = ("primary_coder",)
 
 
 @dataclass
@@ -63,6 +71,7 @@ class StudyConfig:
     findings: str = "findings.yaml"
     notes: str = ""
     coding: dict[str, Any] = field(default_factory=dict)  # e.g. primary_coder
+    respondent_table: str = ""   # path relative to the study folder; "" = the default names
 
 
 def _date(doc: YamlDoc, value: Any, *keys) -> dt.date | None:
@@ -122,15 +131,58 @@ def load_study_config(path: Path) -> StudyConfig:
         setattr(cfg, key, [i.strip() for i in items])
     speakers = get(doc, root, "speakers", dict, required=False, default={})
     for label, role in speakers.items():
-        if role not in ROLE_NAMES:
+        if role not in ROLES:
             raise doc.error(f"rol '{role}' voor spreker '{label}' onbekend "
-                            f"(kies uit {', '.join(ROLE_NAMES)})", "speakers", label)
+                            f"(kies uit {', '.join(ROLES)})", "speakers", label)
     cfg.speakers = {str(k): v for k, v in speakers.items()}
     ids = get(doc, root, "respondent_ids", dict, required=False, default={})
     cfg.respondent_ids = {str(k): str(v) for k, v in ids.items()}
-    cfg.anonymization = get(doc, root, "anonymization", dict, required=False, default={})
-    cfg.coding = get(doc, root, "coding", dict, required=False, default={})
+    cfg.anonymization = _anonymization(doc, root)
+    cfg.coding = _coding(doc, root)
+    cfg.respondent_table = _respondent_table(doc, root, path.parent)
     return cfg
+
+
+def _anonymization(doc: YamlDoc, root: dict) -> dict[str, Any]:
+    """The ``anonymization:`` block, checked by the anonymizer's own settings class
+    (one key at a time, so the message can name the line)."""
+    block = get(doc, root, "anonymization", dict, required=False, default={})
+    if not block:
+        return {}
+    from .anonymize.base import AnonymizationSettings
+
+    for key, value in block.items():
+        try:
+            AnonymizationSettings.from_mapping({key: value}, doc.path)
+        except SchemaError as err:
+            raise doc.error(err.message, "anonymization", key) from None
+    return dict(block)
+
+
+def _coding(doc: YamlDoc, root: dict) -> dict[str, Any]:
+    block = get(doc, root, "coding", dict, required=False, default={})
+    check_keys(doc, block, _CODING_KEYS, "coding")
+    out = dict(block)
+    coder = get(doc, block, "primary_coder", (str, int), "coding", required=False)
+    if coder is not None:
+        out["primary_coder"] = str(coder)
+    return out
+
+
+def _respondent_table(doc: YamlDoc, root: dict, folder: Path) -> str:
+    value = get(doc, root, "respondent_table", str, required=False, default="").strip()
+    if not value:
+        return ""
+    if Path(value).suffix.lower() not in TABLE_SUFFIXES:
+        raise doc.error(f"'respondent_table' moet een {', '.join(TABLE_SUFFIXES)}-bestand zijn",
+                        "respondent_table")
+    target = folder / value
+    if not target.resolve().is_relative_to(folder.resolve()):
+        raise doc.error("'respondent_table' moet in de studiemap staan", "respondent_table")
+    if not target.is_file():
+        raise doc.error(f"respondententabel '{value}' bestaat niet (pad ten opzichte van de "
+                        f"studiemap)", "respondent_table")
+    return value
 
 
 # --- personas (archetypes) -------------------------------------------------------------
@@ -140,14 +192,29 @@ _PERSONA_KEYS = ("id", "name", "description", "attributes", "codes", "needs", "g
 
 
 def load_persona(path: Path, code_ids: set[str] | None = None) -> Persona:
+    return _load_persona(path, code_ids)[0]
+
+
+def _typed(value: Any) -> Any:
+    """An archetype's expectation typed like a respondent-table cell ("nee" -> False);
+    a list (a range such as [25, 50], or several values) item by item."""
+    from .respondents import parse_value
+
+    if isinstance(value, list):
+        return [parse_value(v) for v in value]
+    return parse_value(value)
+
+
+def _load_persona(path: Path, code_ids: set[str] | None = None) -> tuple[Persona, YamlDoc]:
     doc = load_yaml(path)
     root = expect(doc, doc.data, dict, name="persona")
     check_keys(doc, root, _PERSONA_KEYS)
+    attributes = get(doc, root, "attributes", dict, required=False, default={})
     persona = Persona(
         id=str(get(doc, root, "id", (str, int))),
         name=get(doc, root, "name", str),
         description=get(doc, root, "description", str, required=False, default=""),
-        attributes=get(doc, root, "attributes", dict, required=False, default={}),
+        attributes={str(k): _typed(v) for k, v in attributes.items()},
         color=get(doc, root, "color", str, required=False, default="#0072B2"),
         quote=get(doc, root, "quote", str, required=False, default="").strip(),
     )
@@ -160,12 +227,27 @@ def load_persona(path: Path, code_ids: set[str] | None = None) -> Persona:
         for i, code in enumerate(persona.codes):
             if code not in code_ids:
                 raise doc.error(f"code '{code}' staat niet in het codeboek", "codes", i)
-    return persona
+    return persona, doc
 
 
 # --- journeys ----------------------------------------------------------------------------
 
-def load_journey(path: Path) -> Journey:
+def load_journey(path: Path, code_ids: set[str] | None = None) -> Journey:
+    """Read a journey; with ``code_ids`` the ``code_map`` keys must be codebook codes."""
+    journey, doc = _load_journey(path)
+    if code_ids is not None:
+        check_code_map(doc, journey, code_ids)
+    return journey
+
+
+def check_code_map(doc: YamlDoc, journey: Journey, code_ids: set[str]) -> None:
+    for code in journey.code_map:
+        if code not in code_ids:
+            raise doc.error(f"code '{code}' in code_map staat niet in het codeboek",
+                            "code_map", code)
+
+
+def _load_journey(path: Path) -> tuple[Journey, YamlDoc]:
     doc = load_yaml(path)
     root = expect(doc, doc.data, dict, name="journey")
     check_keys(doc, root, ("id", "name", "description", "phases", "organisations", "code_map"))
@@ -186,10 +268,12 @@ def load_journey(path: Path) -> Journey:
             expect(doc, rstep, dict, *sw, name="stap")
             check_keys(doc, rstep, ("id", "name", "short", "organisations", "description"),
                        *sw)
+            step_orgs = get(doc, rstep, "organisations", list, *sw, required=False, default=[])
+            for oi, org in enumerate(step_orgs):
+                expect(doc, org, str, *sw, "organisations", oi, name=f"organisations[{oi}]")
             step = Step(id=str(get(doc, rstep, "id", (str, int), *sw)),
                         name=get(doc, rstep, "name", str, *sw),
-                        organisations=list(get(doc, rstep, "organisations", list, *sw,
-                                               required=False, default=[])),
+                        organisations=list(step_orgs),
                         description=get(doc, rstep, "description", str, *sw, required=False,
                                         default=""),
                         short=get(doc, rstep, "short", str, *sw, required=False, default=""))
@@ -208,7 +292,7 @@ def load_journey(path: Path) -> Journey:
         if target.get("step") is not None and target["step"] not in steps:
             raise doc.error(f"onbekende stap '{target['step']}'", "code_map", code, "step")
     journey.code_map = {str(k): dict(v) for k, v in code_map.items()}
-    return journey
+    return journey, doc
 
 
 # --- the study ---------------------------------------------------------------------------
@@ -224,6 +308,8 @@ class Study:
     @classmethod
     def load(cls, path: str | Path) -> "Study":
         root = Path(path).expanduser().resolve()
+        if root.exists() and not root.is_dir():
+            raise KlantreisError(f"'{path}' is een bestand, geen studiemap")
         if not root.is_dir():
             raise KlantreisError(f"map '{path}' bestaat niet")
         config_path = root / STUDY_FILE
@@ -231,13 +317,26 @@ class Study:
             raise KlantreisError(f"geen {STUDY_FILE} in '{path}': is dit een studiemap? "
                                  f"Maak er een met 'klantreis init MAP'.")
         config = load_study_config(config_path)
-        journeys = [load_journey(p) for p in sorted((root / "journeys").glob("*.yaml"))]
+        loaded = [_load_journey(p) for p in sorted((root / "journeys").glob("*.yaml"))]
+        journeys = [j for j, _ in loaded]
         phase_ids = [p for j in journeys for p in j.phase_ids()] or None
         codebook_path = root / config.codebook
         codebook = load_codebook(codebook_path, phase_ids)
         ids = set(codebook.code_ids())
-        personas = [load_persona(p, ids) for p in sorted((root / "personas").glob("*.yaml"))
-                    if not p.name.startswith("_")]
+        for journey, doc in loaded:
+            check_code_map(doc, journey, ids)
+        personas: list[Persona] = []
+        seen: dict[str, Path] = {}
+        for p in sorted((root / "personas").glob("*.yaml")):
+            if p.name.startswith("_"):
+                continue
+            persona, doc = _load_persona(p, ids)
+            if persona.id in seen:
+                raise doc.error(f"persona-id '{persona.id}' staat ook in "
+                                f"{seen[persona.id].name}; elke persona heeft een eigen id",
+                                "id")
+            seen[persona.id] = p
+            personas.append(persona)
         return cls(root=root, config=config, codebook=codebook, journeys=journeys,
                    personas=personas)
 
@@ -269,11 +368,29 @@ class Study:
         from .findings import load_findings
         return load_findings(self.root / self.config.findings, self.codebook)
 
-    # --- transcripts (lazy, cached) --------------------------------------------------
+    # --- transcripts and respondent table (lazy, read once) -----------------------------
+    @cached_property
+    def imported(self) -> "StudyImport":
+        """The import of ``interviews/``, done once: ``.transcripts``, ``.respondents`` (the
+        respondent table) and ``.warnings`` (remarks for the user: skipped files, table rows
+        without a transcript...; file names and counts only)."""
+        from .transcripts import import_study
+        return import_study(self)
+
     @cached_property
     def transcripts(self) -> list[Transcript]:
-        from .transcripts import load_study_transcripts
-        return load_study_transcripts(self)
+        return self.imported.transcripts
+
+    @cached_property
+    def respondents(self) -> "RespondentTable":
+        """The respondent table (empty when the study has none)."""
+        if "imported" not in self.__dict__ and "transcripts" in self.__dict__:
+            # transcripts set from outside (tests, notebooks): do not read interviews/
+            from .respondents import load_respondents
+            table = load_respondents(self)
+            table.check_transcripts([t.respondent_id for t in self.transcripts])
+            return table
+        return self.imported.respondents
 
     def transcript(self, respondent_id: str) -> Transcript:
         for t in self.transcripts:
@@ -286,6 +403,16 @@ class Study:
         return study_html(self)
 
 
+def _check_target(target: Path) -> None:
+    """A new study folder must be a folder (or not exist yet), and so must its parents."""
+    for p in (target, *target.parents):
+        if p.exists():
+            if not p.is_dir():
+                what = "" if p == target else f" (in het pad naar '{target}')"
+                raise KlantreisError(f"'{p}' bestaat al en is geen map{what}")
+            return
+
+
 def default_template_dir() -> Path:
     """The bundled configuration that ``klantreis init`` starts from (package data)."""
     return Path(str(resources.files("klantreis") / "defaults"))
@@ -294,6 +421,7 @@ def default_template_dir() -> Path:
 def init_study(target: str | Path, template: Path | None = None) -> Path:
     """Create a new study folder from the bundled configuration; never overwrite."""
     target = Path(target).expanduser()
+    _check_target(target)
     if (target / STUDY_FILE).exists():
         raise KlantreisError(f"'{target}' is al een studiemap ({STUDY_FILE} bestaat); "
                              f"er is niets overschreven")
@@ -325,11 +453,14 @@ def copy_study(source: "str | Path | Study", target: str | Path) -> Path:
     if not (root / STUDY_FILE).exists():
         raise KlantreisError(f"'{root}' is geen studiemap ({STUDY_FILE} ontbreekt)")
     target = Path(target).expanduser()
+    _check_target(target)
     if target.exists() and any(target.iterdir()):
         raise KlantreisError(f"map '{target}' is niet leeg; kies een nieuwe of lege map")
     target.mkdir(parents=True, exist_ok=True)
     cfg = load_study_config(root / STUDY_FILE)
     names = set(STUDY_INPUTS) | {cfg.codebook, cfg.findings}
+    if cfg.respondent_table:
+        names.add(cfg.respondent_table)
     for name in sorted(names):
         item = root / name
         if item.is_dir():
@@ -342,4 +473,4 @@ def copy_study(source: "str | Path | Study", target: str | Path) -> Path:
 
 
 __all__ = ["Study", "StudyConfig", "init_study", "copy_study", "load_study_config", "load_journey",
-           "load_persona", "SchemaError"]
+           "load_persona", "check_code_map", "SchemaError"]

@@ -16,24 +16,36 @@ header block and the speaker turns, so all formats get the same label rules:
 * lines without a label continue the previous turn.
 
 Roles of names and numbered speakers are inferred (the interviewer asks the questions and
-usually speaks first); ``study.yaml: speakers`` overrides. Errors name the file, never its
-content.
+usually speaks first; other speakers who answer at length are respondents too, as in a duo
+interview); ``study.yaml: speakers`` overrides. Errors name the file, never its content.
+
+Organisations are no speakers: a respondent's "Gemeente: die deed niks." is speech. The words
+that are never a name label come from the bundled keep list of public bodies
+(``data/anonymize/keep.txt``) plus, for a study, its journey organisations and its own
+``anonymization/keep.txt``.
+
+Stage directions (``[lacht]``, ``[spreekt Tigrinya]``, ``(lacht)``, ``(00:12:31)``) have one
+rule, ``STAGE_DIRECTION_RE``, which ``quotes.py`` uses as well; placeholders such as
+``[PERSOON-1]`` are never stage directions.
 """
 from __future__ import annotations
 
 import codecs
 import hashlib
 import html
+import io
 import re
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
 from .errors import InputError
-from .models import ROLES, Segment, StageDirection, Transcript
+from .models import PLACEHOLDER_RE, ROLES, Segment, StageDirection, Transcript, speech_text
+from .respondents import TABLE_NAMES
 
 if TYPE_CHECKING:  # pragma: no cover
     from .respondents import RespondentTable
@@ -42,9 +54,11 @@ if TYPE_CHECKING:  # pragma: no cover
 SUPPORTED = (".txt", ".md", ".docx", ".vtt", ".srt")
 MAX_BYTES = 50 * 1024 * 1024
 
-# Files in interviews/ that are not transcripts and are skipped without a fuss.
-_RESPONDENT_TABLES = {"respondenten.csv", "respondenten.xlsx"}
-_SKIP_NAMES = {"thumbs.db", "desktop.ini"}
+# Files in interviews/ that are not transcripts and are skipped without a fuss (lower case):
+# the respondent table under any of its names (respondents.TABLE_NAMES) and system files.
+# A table named in study.yaml (respondent_table) is skipped by import_study as well.
+RESPONDENT_TABLES = frozenset(TABLE_NAMES)
+SKIP_NAMES = RESPONDENT_TABLES | {"thumbs.db", "desktop.ini"}
 # Document types we recognise but cannot read: refused so the user notices.
 _REFUSED_EXT = {
     ".doc": "oud Word-formaat (.doc); sla het in Word op als .docx",
@@ -80,7 +94,6 @@ _ROLE_HINTS = {**_ROLE_WORDS, "i": "interviewer", "r": "respondent", "t": "inter
 _NUMBERED = re.compile(r"^(?:speaker|spreker|persoon|deelnemer|participant|stem)"
                        r"(?:[\s_-]*\d{1,3}|[\s_-]+[a-z])$", re.I)
 _ROLE_NUMBERED = re.compile(r"^([a-zë]+)[\s_-]*\d{1,2}$", re.I)
-_PLACEHOLDER = re.compile(r"^\[[A-Z][A-Z_]*(?:-\d+)?\]$")
 
 # Header keys (lower case) of the block before the first turn.
 _HEADER_KEYS = {
@@ -90,20 +103,45 @@ _HEADER_KEYS = {
     "respondentnummer", "nummer", "taal", "opmerking", "opmerkingen", "notitie", "notities",
     "codering", "versie", "titel", "setting", "context", "kenmerken",
 }
-# Capitalised words that start speech lines and must never be taken for a name label.
+# Capitalised words that start speech lines and must never be taken for a name label
+# (ordinary discourse words; organisations come from the keep lists, see _keep_words).
 _NOT_NAMES = {
     "nou", "ja", "nee", "dus", "maar", "en", "toen", "want", "oké", "oke", "ok", "okay", "goed",
     "kijk", "zeg", "zegmaar", "nb", "let op", "tip", "vraag", "antwoord", "noot", "let", "ps",
     "eh", "ehm", "uh", "uhm", "hm", "mm", "hè", "he", "nouja", "echt", "precies", "klopt",
-    "gemeente", "svb", "uwv", "belastingdienst", "veilig thuis", "ind", "coa", "politie",
-    "jeugdzorg", "opvang", "de opvang", "woningcorporatie", "rechtbank", "note", "yes", "no",
+    "note", "yes", "no",
     "well", "so", "and", "but", "end", "example", "voorbeeld", "bijvoorbeeld", "vervolg",
     "dag", "hallo", "hoi", "doei", "sorry", "dank", "bedankt", "welkom",
 }
+
+
+def read_word_list(text: str) -> set[str]:
+    """Phrases of a keep list (one a line, ``#`` comments), as label keys (lower case)."""
+    out = set()
+    for raw in text.splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if line:
+            out.add(label_key(line))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _keep_words() -> frozenset[str]:
+    """The bundled keep list of public bodies and services (``data/anonymize/keep.txt``,
+    shared with the anonymizer): never a speaker's name."""
+    try:
+        text = (resources.files("klantreis") / "data" / "anonymize" / "keep.txt").read_text(
+            "utf-8")
+    except OSError:  # pragma: no cover - a broken install; labels still work
+        return frozenset()
+    return frozenset(read_word_list(text))
+
+
 _PARTICLES = {"van", "de", "der", "den", "het", "ter", "ten", "te", "'t", "in", "op", "von",
               "du", "la", "le", "da", "di", "dos", "el", "al", "bin", "ibn", "ben", "'s", "d'"}
 
 # Stage-direction words for *parenthesised* remarks ("(lacht)"); brackets always count.
+# A parenthesised remark is a stage direction when its first word is one of these.
 _STAGE_WORDS = {
     "lacht", "lachen", "lachend", "gelach", "glimlacht", "grinnikt", "stilte", "pauze", "zucht",
     "zuchten", "zuchtend", "huilt", "huilen", "huilend", "emotioneel", "geëmotioneerd",
@@ -121,14 +159,17 @@ _QUESTION_WORDS = {
     "what", "how", "why", "when", "where", "who", "which", "can", "could", "do", "did", "does",
     "would", "are", "were", "is", "have", "has", "will",
 }
-# Interpreter turns that render the respondent's answer.
-# An interpreter rendering the respondent's answer: "Ze zegt: ...", also after a short
-# lead-in ("Ja. Ze zegt dat ...", "Ze lacht, ze zegt: ...").
+# An interpreter rendering the respondent's answer: "Ze zegt: ...", "Hij zegt dat ...",
+# "Meneer vertelt ...", also after a short lead-in ("Ja. Ze zegt dat ...", "Nee, zegt hij,
+# ..."). Female, male and neutral forms: the respondent may be a man or a woman.
+_RENDERED_SUBJECT = (r"(?:ze|zij|hij|mevrouw|meneer|de\s+vrouw|de\s+man|de\s+respondente?|"
+                     r"de\s+cli[eë]nte?|de\s+deelne(?:mer|emster)|she|he)")
 _INTERPRETED = re.compile(
-    r"(?:^|[.!?,;:]\s+|^\W*)(?:(?:ze|zij|mevrouw|de respondente?|de vrouw|she)\s+"
+    rf"(?:^|[.!?,;:]\s+|^\W*)(?:{_RENDERED_SUBJECT}\s+"
     r"(?:zegt|zei|vertelt|vertelde|antwoordt|antwoordde|bedoelt|geeft\s+aan|legt\s+uit|"
-    r"vraagt|zegt\s+dat|says|said|tells)\b|haar\s+antwoord\s+(?:is|was)\b|"
-    r"(?:\w+\W+){0,3}zegt\s+(?:ze|zij)\b)", re.I)
+    r"vraagt|zegt\s+dat|says|said|tells)\b|(?:haar|zijn)\s+antwoord\s+(?:is|was)\b|"
+    r"(?:her|his)\s+answer\s+(?:is|was)\b|"
+    r"(?:\w+\W+){0,3}zegt\s+(?:ze|zij|hij)\b)", re.I)
 
 # --- small regexes -----------------------------------------------------------------------
 
@@ -142,8 +183,17 @@ _LEAD = re.compile(r"[ \t\u00a0\u2007\u202f]*(?:[‘’'\"“”*_>]+[ \t\u00a0]
 # A candidate label: a placeholder or up to 40 label characters, not starting with a digit.
 _LABEL = re.compile(r"\[[A-Z][A-Z_]*(?:-\d+)?\]|[^\W\d_][\w’'.\- \u00a0]{0,39}", re.U)
 _HINT = re.compile(r"\(([^()\n]{1,30})\)")
-_STAGE_BRACKET = re.compile(r"\[[^\[\]\n]{1,200}\]")
-_STAGE_PAREN = re.compile(r"\(([^()\n]{1,80})\)")
+# Stage directions, one rule (quotes.py uses it too): a bracketed remark of up to 200
+# characters that is not a placeholder ([lacht], [spreekt Tigrinya, lang]); a parenthesised
+# one of up to 80 characters whose first word is a stage word ((lacht), (*zucht*)) or that
+# is a timestamp ((00:12:31)). "(in de zomer)" is speech.
+_TS_PAREN = rf"\(\s*{_TIME}(?:\s*(?:-|–|-->)\s*{_TIME})?\s*\)"
+STAGE_DIRECTION_RE = re.compile(
+    rf"(?!{PLACEHOLDER_RE.pattern})\[[^\[\]\n]{{1,200}}\]"
+    r"|\((?=[^()\n]{1,80}\))\s*[*_ ]*(?i:"
+    + "|".join(sorted((re.escape(w) for w in _STAGE_WORDS), key=len, reverse=True))
+    + r")(?!\w)[^()\n]*\)"
+    rf"|(?=\([^()\n]{{1,80}}\)){_TS_PAREN}")
 _LABEL_ENDS = (re.compile(r"[:：\t(]"), re.compile(r"\*\*|__"), re.compile(rf"\s{_TIME}"),
                re.compile(r"\s\["))
 # the same separators in one pattern: its leftmost match is the first separator
@@ -207,18 +257,20 @@ def normalize_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _sniff_refusal(raw: bytes, suffix: str) -> str | None:
+def _sniff_refusal(raw: bytes, suffix: str) -> tuple[str, str] | None:
+    """(kind, reason) for content we recognise but cannot read: kind is "ole", "pdf", "rtf"
+    or "zip" (a zip under another extension than .docx)."""
     head = raw[:8]
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        return ("oud Word-formaat (.doc) of een beveiligd document; sla het in Word op als "
-                ".docx zonder wachtwoord")
+        return "ole", ("oud Word-formaat (.doc) of een beveiligd document; sla het in Word op "
+                       "als .docx zonder wachtwoord")
     if head.startswith(b"%PDF"):
-        return "PDF; exporteer het transcript als .docx of .txt"
+        return "pdf", "PDF; exporteer het transcript als .docx of .txt"
     if head.startswith(b"{\\rtf"):
-        return "RTF; sla het op als .docx of .txt"
+        return "rtf", "RTF; sla het op als .docx of .txt"
     if head.startswith(b"PK\x03\x04") and suffix != ".docx":
-        return ("een zip- of Office-bestand met de extensie " + (suffix or "(geen)")
-                + "; is het een .docx? Geef het dan die extensie")
+        return "zip", ("een zip- of Office-bestand met de extensie " + (suffix or "(geen)")
+                       + "; is het een .docx? Geef het dan die extensie")
     return None
 
 
@@ -255,7 +307,7 @@ def _classify(label: str) -> tuple[str, str | None]:
     key = label_key(label)
     if key in _KNOWN_LABELS:
         return "known", _KNOWN_LABELS[key]
-    if _PLACEHOLDER.match(label.strip()):
+    if PLACEHOLDER_RE.fullmatch(label.strip()):
         return "placeholder", None
     if _NUMBERED.match(key):
         return "numbered", None
@@ -272,7 +324,9 @@ def _classify(label: str) -> tuple[str, str | None]:
 
 def _name_like(label: str) -> bool:
     words = label.replace("\u00a0", " ").split()
-    if not words or label_key(label) in _NOT_NAMES or words[0].casefold() in _NOT_NAMES:
+    if not words or _is_not_name(label_key(label), words[0].casefold(), _NOT_NAMES):
+        return False
+    if _is_not_name(label_key(label), words[0].casefold(), _keep_words()):
         return False
     if label_key(label) in _HEADER_KEYS or words[0].casefold() in _HEADER_KEYS:
         return False
@@ -285,6 +339,12 @@ def _name_like(label: str) -> bool:
         else:
             return False
     return 1 <= caps <= 3
+
+
+def _is_not_name(key: str, first: str, words: set[str] | frozenset[str]) -> bool:
+    """A label (key, first word) that one of ``words`` rules out ("gemeente", "Gemeente
+    Utrecht", "Belastingdienst/Toeslagen")."""
+    return key in words or first in words
 
 
 def _take_ts(text: str, pos: int) -> tuple[str | None, int]:
@@ -492,13 +552,13 @@ class _DocxPackage:
     a character style, the styles part.
     """
 
-    def __init__(self, path: Path):
+    def __init__(self, raw: bytes, path: Path):
         from docx.oxml.parser import parse_xml
         from lxml import etree
 
         self.path = path
         try:
-            with zipfile.ZipFile(path) as zf:
+            with zipfile.ZipFile(io.BytesIO(raw)) as zf:
                 names = set(zf.namelist())
                 main = "word/document.xml"
                 if "_rels/.rels" in names:
@@ -647,13 +707,14 @@ def _bold_prefix(runs: list, text: str, package: _DocxPackage) -> int:
     return len(prefix)
 
 
-def _read_docx(path: Path) -> tuple[str, str, list[_Line]]:
-    if not zipfile.is_zipfile(path):
+def _read_docx(raw: bytes, path: Path) -> tuple[str, str, list[_Line]]:
+    """The stored text of a .docx from its bytes (read once by ``read_transcript``)."""
+    if not zipfile.is_zipfile(io.BytesIO(raw)):
         raise InputError("geen geldig Word-document (.docx is geen zip-bestand); open en bewaar "
                          "het opnieuw in Word", path)
     from docx.table import Table
 
-    package = _DocxPackage(path)
+    package = _DocxPackage(raw, path)
     parts: list[str] = []
     lines: list[_Line] = []
     pos = 0
@@ -699,7 +760,8 @@ _VOICE = re.compile(r"<v(?:\.[\w.\-]+)*\s+([^>]+)>")
 _TAG = re.compile(r"</?[a-zA-Z][^>]*>|<\d{1,2}:\d{2}[^>]*>|\{\\[^}]*\}")
 
 
-def _read_cues(raw: bytes, path: Path, fmt: str) -> tuple[str, str, list[_Line]]:
+def _read_cues(raw: bytes, path: Path, fmt: str, labels: "_LabelRules | None" = None
+               ) -> tuple[str, str, list[_Line]]:
     """Subtitles -> one stored line per cue: '[00:01:02] Label: text'.
 
     A label is written only when the speaker changes, so a speaker's cues form one turn
@@ -743,7 +805,8 @@ def _read_cues(raw: bytes, path: Path, fmt: str) -> tuple[str, str, list[_Line]]
         raise InputError(f"geen ondertitels (tijdcodes met '-->') gevonden in dit "
                          f".{fmt}-bestand", path)
     # "Name: text" prefixes (no voice tags): accept them with the same rules as elsewhere.
-    cands = [None if v else _candidate(_Line(0, t)) for _, v, t in cues]
+    rules = labels or _LabelRules()
+    cands = [None if v else rules.apply(_candidate(_Line(0, t))) for _, v, t in cues]
     counts = Counter(c.key for c in cands if c is not None and c.kind == "name")
     out: list[str] = []
     lines: list[_Line] = []
@@ -784,11 +847,30 @@ class _Turn:
 class _Parsed:
     header: dict[str, str]
     turns: list[_Turn]
-    warnings: list[str] = field(default_factory=list)
 
 
-def _parse(text: str, lines: list[_Line]) -> _Parsed:
-    cands = [_candidate(ln) for ln in lines]
+@dataclass
+class _LabelRules:
+    """What a study adds to the label rules: ``organisations`` (label keys) are never a
+    name label; ``speakers`` (label keys from study.yaml) are always a label."""
+
+    organisations: frozenset[str] = frozenset()
+    speakers: frozenset[str] = frozenset()
+
+    def apply(self, cand: _Cand | None) -> _Cand | None:
+        if cand is None or not cand.key:
+            return cand
+        if cand.key in self.speakers and cand.kind in ("name", "other"):
+            cand.kind = "known"
+        elif cand.kind == "name" and _is_not_name(cand.key, cand.key.split()[0],
+                                                   self.organisations):
+            cand.kind = "other"
+        return cand
+
+
+def _parse(text: str, lines: list[_Line], labels: _LabelRules | None = None) -> _Parsed:
+    rules = labels or _LabelRules()
+    cands = [rules.apply(_candidate(ln)) for ln in lines]
     counts = Counter(c.key for c in cands if c is not None and c.kind == "name")
     header: dict[str, str] = {}
     free: list[str] = []
@@ -851,37 +933,21 @@ def _is_header_line(cand: _Cand, ln: _Line, accepted: bool, header_seen: bool) -
 
 # --- stage directions, roles ---------------------------------------------------------------
 
+def stage_direction_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every stage direction in ``text`` (``STAGE_DIRECTION_RE``)."""
+    if "[" not in text and "(" not in text:
+        return []
+    return [m.span() for m in STAGE_DIRECTION_RE.finditer(text)]
+
+
+def strip_stage_directions(text: str) -> str:
+    """``text`` without its stage directions (the rule of ``STAGE_DIRECTION_RE``)."""
+    return STAGE_DIRECTION_RE.sub("", text)
+
+
 def _stage_directions(text: str, start: int, end: int) -> list[StageDirection]:
     seg = text[start:end]
-    if "[" not in seg and "(" not in seg:
-        return []
-    found: list[tuple[int, int]] = []
-    for m in _STAGE_BRACKET.finditer(seg):
-        if _PLACEHOLDER.match(m.group(0)):
-            continue
-        found.append((m.start(), m.end()))
-    for m in _STAGE_PAREN.finditer(seg):
-        inner = m.group(1).strip()
-        first = re.split(r"\W+", inner.casefold().lstrip("*_ "), maxsplit=1)[0]
-        if _TS.fullmatch(m.group(0)) or first in _STAGE_WORDS:
-            found.append((m.start(), m.end()))
-    found.sort()
-    out, last = [], -1
-    for a, b in found:
-        if a < last:
-            continue
-        out.append(StageDirection(seg[a:b], start + a, start + b))
-        last = b
-    return out
-
-
-def _speech_of(text: str, start: int, end: int, sds: list[StageDirection]) -> str:
-    out, pos = [], start
-    for sd in sds:
-        out.append(text[pos:sd.start])
-        pos = sd.end
-    out.append(text[pos:end])
-    return " ".join(" ".join(out).split())
+    return [StageDirection(seg[a:b], start + a, start + b) for a, b in stage_direction_spans(seg)]
 
 
 _LETTERS = re.compile(r"[^\W\d_]+")
@@ -899,13 +965,12 @@ def _is_question(speech: str) -> bool:
     return bool(words) and words[0] in _QUESTION_WORDS
 
 
-def _interpreted(speech: str, sds: list[StageDirection]) -> bool:
+def _interpreted(speech: str) -> bool:
     return bool(_INTERPRETED.search(speech))
 
 
 @dataclass
 class _SpeakerStats:
-    label: str
     first: int
     turns: int = 0
     words: int = 0
@@ -914,8 +979,21 @@ class _SpeakerStats:
     interprets: int = 0  # turns with [spreekt ...] / [vertaalt]
 
 
+# A further speaker is a respondent too (a duo interview, a couple) when that speaker rarely
+# asks questions and speaks a lot: at most this share of the turns are questions, and at
+# least this share of the main respondent's words, in at least this many turns.
+DUO_MAX_QUESTIONS = 0.3
+DUO_MIN_WORDS = 0.25
+DUO_MIN_TURNS = 3
+
+
 def assign_roles(stats: dict[str, _SpeakerStats], fixed: dict[str, str]) -> dict[str, str]:
-    """Roles per label key: fixed ones as given, the rest inferred from how they speak."""
+    """Roles per label key: fixed ones as given, the rest inferred from how they speak.
+
+    An interpreter relays ("ze zegt ...", [vertaalt]); the interviewer asks the questions
+    (and usually speaks first); the one who speaks most is the respondent, and so is every
+    other speaker who rarely asks and speaks a lot (``DUO_*``); the rest is "other"
+    (a companion, a child), or an interviewer when mostly asking."""
     roles = dict(fixed)
     unknown = [k for k in stats if k not in roles]
     if not unknown:
@@ -949,8 +1027,12 @@ def assign_roles(stats: dict[str, _SpeakerStats], fixed: dict[str, str]) -> dict
     resp_words = max((stats[k].words for k, r in roles.items() if r == "respondent" and k in stats),
                      default=0)
     for k in unknown:
-        if qratio(k) >= 0.5 and stats[k].words < resp_words:
+        s = stats[k]
+        if qratio(k) >= 0.5 and s.words < resp_words:
             roles[k] = "interviewer"
+        elif (qratio(k) <= DUO_MAX_QUESTIONS and s.turns >= DUO_MIN_TURNS
+              and s.words >= DUO_MIN_WORDS * resp_words):
+            roles[k] = "respondent"
         else:
             roles[k] = "other"
     return roles
@@ -976,19 +1058,24 @@ def _check_file(path: Path) -> bytes:
 
 def read_transcript(path: str | Path, *, respondent_id: str | None = None,
                     speakers: dict[str, str] | None = None,
-                    warnings: list[str] | None = None) -> Transcript:
+                    warnings: list[str] | None = None,
+                    organisations: Iterable[str] = ()) -> Transcript:
     """Read one transcript file into a ``Transcript`` with segments and roles.
 
-    ``speakers`` maps labels (any case) to roles and overrides inference; ``warnings``
-    (optional) collects remarks for ``klantreis check`` (file names and counts only).
+    ``speakers`` maps labels (any case) to roles and overrides inference (a label listed
+    there is always a label); ``warnings`` (optional) collects remarks for ``klantreis
+    check`` (file names and counts only); ``organisations``: names that start speech lines
+    ("Gemeente: ...") and are never a speaker, on top of the bundled keep list
+    (``import_study`` passes the study's journey organisations and keep list).
     """
     path = Path(path)
     suffix = path.suffix.lower()
     raw = _check_file(path)
     if not raw.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
         raise InputError("leeg bestand: er staat geen tekst in", path)
-    refusal = _sniff_refusal(raw, suffix)
-    if suffix in _REFUSED_EXT and (refusal is None or refusal.startswith("een zip")):
+    sniffed = _sniff_refusal(raw, suffix)
+    refusal = sniffed[1] if sniffed else None
+    if suffix in _REFUSED_EXT and (sniffed is None or sniffed[0] == "zip"):
         refusal = _REFUSED_EXT[suffix]
     if refusal:
         raise InputError(f"dit bestandstype wordt niet ondersteund: {refusal}", path)
@@ -996,10 +1083,12 @@ def read_transcript(path: str | Path, *, respondent_id: str | None = None,
         raise InputError(f"bestandstype '{suffix or '(geen extensie)'}' wordt niet ondersteund "
                          f"(gebruik {' '.join(SUPPORTED)})", path)
     fmt = suffix[1:]
+    rules = _LabelRules(frozenset(label_key(o) for o in organisations if str(o).strip()),
+                        frozenset(label_key(k) for k in (speakers or {})))
     if fmt == "docx":
-        text, enc, lines = _read_docx(path)
+        text, enc, lines = _read_docx(raw, path)
     elif fmt in ("vtt", "srt"):
-        text, enc, lines = _read_cues(raw, path, fmt)
+        text, enc, lines = _read_cues(raw, path, fmt, rules)
     else:
         text, enc, lines = _read_plain(raw, path, markdown=fmt == "md")
     if not text.strip():
@@ -1008,12 +1097,12 @@ def read_transcript(path: str | Path, *, respondent_id: str | None = None,
     if _MOJIBAKE.search(text[:100_000]):
         notes.append("de tekst bevat verminkte tekens (zoals 'Ã©'): is het bestand twee keer "
                      "omgezet? Controleer de codering")
-    parsed = _parse(text, lines)
+    parsed = _parse(text, lines, rules)
     if not parsed.turns:
         raise InputError("geen sprekerbeurten gevonden: begin elke beurt met een label zoals "
                          "'I:' en 'R:', 'Interviewer:' of een naam met dubbele punt", path)
     rid = respondent_id or path.stem
-    segments = _build_segments(text, lines, parsed, rid, speakers or {})
+    segments = _build_segments(text, parsed, rid, speakers or {})
     if not segments:
         raise InputError("alle sprekerbeurten zijn leeg", path)
     if not any(s.is_respondent_voice for s in segments):
@@ -1046,7 +1135,7 @@ def _aliases(turns: list[_Turn]) -> dict[str, str]:
     return out
 
 
-def _build_segments(text: str, lines: list[_Line], parsed: _Parsed, rid: str,
+def _build_segments(text: str, parsed: _Parsed, rid: str,
                     speakers: dict[str, str]) -> list[Segment]:
     written: dict[str, str] = {}
     stats: dict[str, _SpeakerStats] = {}
@@ -1063,10 +1152,10 @@ def _build_segments(text: str, lines: list[_Line], parsed: _Parsed, rid: str,
             c.key = alias[c.key]
         written.setdefault(c.key, c.label.strip())
         sds = _stage_directions(text, turn.start, turn.end)
-        speech = _speech_of(text, turn.start, turn.end, sds)
+        speech = " ".join(speech_text(text[turn.start:turn.end], turn.start, sds).split())
         st = stats.get(c.key)
         if st is None:
-            st = stats[c.key] = _SpeakerStats(written[c.key], idx)
+            st = stats[c.key] = _SpeakerStats(idx)
         if c.key in config:
             fixed[c.key] = config[c.key]
         elif c.hint and c.key not in fixed:
@@ -1076,7 +1165,7 @@ def _build_segments(text: str, lines: list[_Line], parsed: _Parsed, rid: str,
         st.turns += 1
         st.words += len(speech.split())
         st.questions += _is_question(speech)
-        is_interp = _interpreted(speech, sds)
+        is_interp = _interpreted(speech)
         st.interpreted += is_interp
         # "[vertaalt]" marks the interpreter; "[spreekt Dari]" marks the respondent
         st.interprets += any(_TRANSLATES.match(sd.text) for sd in sds)
@@ -1099,7 +1188,8 @@ def _build_segments(text: str, lines: list[_Line], parsed: _Parsed, rid: str,
 # --- the study folder ------------------------------------------------------------------
 
 _MEDIA_EXT = {".mp3", ".m4a", ".wav", ".mp4", ".mov", ".ogg", ".opus", ".wma", ".aac", ".flac",
-              ".webm", ".avi", ".png", ".jpg", ".jpeg", ".gif", ".csv", ".xlsx", ".xls", ".json",
+              ".webm", ".avi", ".png", ".jpg", ".jpeg", ".gif", ".csv", ".xlsx", ".xlsm", ".xls",
+              ".ods", ".json",
               ".yaml", ".yml", ".zip", ".qdpx", ".qde", ".html", ".htm", ".xml", ".bak", ".tmp"}
 
 
@@ -1107,16 +1197,26 @@ def _natural_key(p: Path):
     return [int(t) if t.isdigit() else t.casefold() for t in re.split(r"(\d+)", p.name)]
 
 
-def transcript_files(folder: Path, warnings: list[str] | None = None) -> list[Path]:
-    """The files in ``interviews/`` that are (or claim to be) transcripts, in natural order."""
+def is_skipped_name(name: str) -> bool:
+    """Whether a file in ``interviews/`` is passed over without a word: hidden and lock files
+    (``.x``, ``~$x``, ``_x``), the respondent table under its standard names
+    (``RESPONDENT_TABLES``) and system files. Shared with the anonymizer."""
+    return name.startswith((".", "~$", "_")) or name.lower() in SKIP_NAMES
+
+
+def transcript_files(folder: Path, warnings: list[str] | None = None,
+                     skip: Iterable[Path] = ()) -> list[Path]:
+    """The files in ``interviews/`` that are (or claim to be) transcripts, in natural order.
+    ``skip``: further files that are no transcript (``study.yaml: respondent_table``)."""
     if not folder.is_dir():
         return []
+    skipped = {Path(p).resolve() for p in skip}
     out = []
     for p in sorted(folder.iterdir(), key=_natural_key):
         name = p.name
-        if name.startswith((".", "~$", "_")) or name.lower() in _SKIP_NAMES or not p.is_file():
+        if is_skipped_name(name) or not p.is_file():
             continue
-        if name.lower() in _RESPONDENT_TABLES:
+        if skipped and p.resolve() in skipped:
             continue
         ext = p.suffix.lower()
         if ext in _MEDIA_EXT:
@@ -1129,22 +1229,46 @@ def transcript_files(folder: Path, warnings: list[str] | None = None) -> list[Pa
 
 @dataclass
 class StudyImport:
-    """All transcripts of a study with the respondent table and the remarks for the user."""
+    """All transcripts of a study with the respondent table and the remarks for the user
+    (``Study.imported``; file names, line numbers and counts only, never transcript text)."""
 
     transcripts: list[Transcript]
     respondents: "RespondentTable"
     warnings: list[str] = field(default_factory=list)
 
 
+def study_organisations(study: "Study") -> set[str]:
+    """Names of organisations in a study that are never a speaker label: the journeys'
+    organisations (also per step) and the study's ``anonymization/keep.txt``."""
+    out: set[str] = set()
+    for journey in study.journeys:
+        out.update(journey.organisations)
+        for phase in journey.phases:
+            for step in phase.steps:
+                out.update(step.organisations)
+    keep = study.root / "anonymization" / "keep.txt"
+    if keep.is_file():
+        try:
+            out.update(read_word_list(keep.read_text("utf-8-sig")))
+        except (OSError, UnicodeDecodeError):
+            pass          # the anonymizer reports an unreadable list; labels still work
+    return {o for o in out if str(o).strip()}
+
+
 def import_study(study: "Study") -> StudyImport:
-    from .respondents import load_respondents
+    """Read every transcript of ``study`` and its respondent table (checked against each
+    other once). ``Study.imported`` keeps the result; use that rather than calling this
+    again."""
+    from .respondents import configured_table, load_respondents
 
     warnings: list[str] = []
     folder = study.interviews_dir
     if not folder.is_dir():
         raise InputError("de map interviews/ ontbreekt", study.root)
-    files = transcript_files(folder, warnings)
+    configured = configured_table(study)
+    files = transcript_files(folder, warnings, skip=[configured] if configured else ())
     table = load_respondents(study)
+    organisations = study_organisations(study)
     ids_map = study.config.respondent_ids
     seen: dict[str, Path] = {}
     transcripts = []
@@ -1158,7 +1282,7 @@ def import_study(study: "Study") -> StudyImport:
                                  f"respondent_ids in study.yaml", p)
             seen[rid] = p
             t = read_transcript(p, respondent_id=rid, speakers=study.config.speakers,
-                                warnings=warnings)
+                                warnings=warnings, organisations=organisations)
         except InputError as err:
             problems.append(err)
             continue
@@ -1191,21 +1315,45 @@ def speaker_roles(transcript: Transcript) -> dict[str, str]:
     return out
 
 
-def segments_table(transcripts: Iterable[Transcript]) -> list[dict[str, Any]]:
-    """One row per segment, without text (safe to print)."""
+HIDDEN_LABEL = "naam (verborgen)"
+
+
+def is_public_label(label: str) -> bool:
+    """Whether a speaker label may be printed: a role word ("I", "Interviewer", "Tolk"), a
+    role word with a number ("Interviewer 2"), a numbered speaker ("Spreker 1",
+    "SPEAKER_00") or a placeholder ("[PERSOON-1]"). Anything else is usually a first name."""
+    key = label_key(label)
+    if key in _KNOWN_LABELS or _NUMBERED.match(key) or PLACEHOLDER_RE.fullmatch(label.strip()):
+        return True
+    m = _ROLE_NUMBERED.match(key)
+    return bool(m and m.group(1) in _KNOWN_LABELS)
+
+
+def public_label(label: str) -> str:
+    """``label`` when ``is_public_label``, else ``HIDDEN_LABEL`` (privacy: what the CLI
+    prints)."""
+    return label if is_public_label(label) else HIDDEN_LABEL
+
+
+def segments_table(transcripts: Iterable[Transcript], *, show_names: bool = False
+                   ) -> list[dict[str, Any]]:
+    """One row per segment, without text (safe to print: a speaker label that may be a
+    name is shown as ``HIDDEN_LABEL`` unless ``show_names``)."""
     rows = []
     for t in transcripts:
         for s in t.segments:
-            rows.append({"respondent": s.respondent_id, "index": s.index, "speaker": s.speaker,
+            rows.append({"respondent": s.respondent_id, "index": s.index,
+                         "speaker": s.speaker if show_names else public_label(s.speaker),
                          "role": s.role, "start": s.start, "end": s.end,
-                         "words": len(s.speech.split()), "line": s.line,
+                         "words": s.word_count, "line": s.line,
                          "interpreted": s.interpreted, "timestamp": s.timestamp})
     return rows
 
 
-def transcript_overview(transcripts) -> list[dict]:
-    """One row per transcript: file, format, encoding, speakers with their roles, turns and
-    words (all and the respondent's). Counts only, never transcript text."""
+def transcript_overview(transcripts, *, show_names: bool = False) -> list[dict]:
+    """One row per transcript: file, format, encoding, speakers with their roles (names
+    hidden unless ``show_names``), turns and spoken words (all and the respondent's).
+    Counts only, never transcript text."""
     rows = []
     for t in transcripts:
         roles = speaker_roles(t)
@@ -1214,14 +1362,18 @@ def transcript_overview(transcripts) -> list[dict]:
             "respondent": t.respondent_id,
             "formaat": t.format,
             "codering": t.encoding,
-            "sprekers": ", ".join(f"{label}={role}" for label, role in roles.items()),
+            "sprekers": ", ".join(f"{label if show_names else public_label(label)}={role}"
+                                  for label, role in roles.items()),
             "beurten": len(t.segments),
-            "woorden": sum(len(s.speech.split()) for s in t.segments),
-            "respondent_woorden": sum(len(s.speech.split()) for s in t.respondent_segments),
+            "woorden": t.word_count,
+            "respondent_woorden": t.respondent_word_count,
         })
     return rows
 
 
-__all__ = ["transcript_overview", "read_transcript", "load_study_transcripts", "import_study", "StudyImport",
-           "decode_bytes", "normalize_newlines", "transcript_files", "speaker_roles",
-           "segments_table", "assign_roles", "label_key", "SUPPORTED", "MAX_BYTES"]
+__all__ = ["transcript_overview", "read_transcript", "load_study_transcripts", "import_study",
+           "StudyImport", "decode_bytes", "normalize_newlines", "transcript_files",
+           "speaker_roles", "segments_table", "assign_roles", "label_key", "SUPPORTED",
+           "MAX_BYTES", "STAGE_DIRECTION_RE", "stage_direction_spans", "strip_stage_directions",
+           "RESPONDENT_TABLES", "SKIP_NAMES", "is_skipped_name", "public_label",
+           "is_public_label", "HIDDEN_LABEL", "study_organisations", "read_word_list"]

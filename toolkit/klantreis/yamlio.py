@@ -43,6 +43,11 @@ class _ComplexKey(Exception):
         self.line = line
 
 
+class _DuplicateKey(Exception):
+    def __init__(self, key: Any, first: int, second: int):
+        self.key, self.first, self.second = key, first, second
+
+
 def _construct(node: yaml.Node, key: Key, lines: dict[Key, int]) -> Any:
     lines[key] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
@@ -51,6 +56,8 @@ def _construct(node: yaml.Node, key: Key, lines: dict[Key, int]) -> Any:
             if not isinstance(knode, yaml.ScalarNode):
                 raise _ComplexKey(knode.start_mark.line + 1)
             k = _scalar(knode)
+            if k in out:  # PyYAML keeps the last value silently; a typo must not vanish
+                raise _DuplicateKey(k, lines[key + (k,)], knode.start_mark.line + 1)
             lines[key + (k,)] = knode.start_mark.line + 1
             out[k] = _construct(vnode, key + (k,), lines)
         return out
@@ -89,6 +96,10 @@ def parse_yaml(text: str, path: Path) -> YamlDoc:
         data = _construct(root, (), lines) if root is not None else None
     except _ComplexKey as exc:
         raise SchemaError("sleutels moeten eenvoudige tekst zijn", path, exc.line) from None
+    except _DuplicateKey as exc:
+        raise SchemaError(f"sleutel '{exc.key}' staat twee keer in dezelfde mapping (regel "
+                          f"{exc.first} en regel {exc.second}); de tweede zou de eerste "
+                          f"stilletjes vervangen", path, exc.second) from None
     return YamlDoc(path=path, data=data, lines=lines)
 
 

@@ -1,6 +1,9 @@
 """klantreis import-transcripts STUDY [--json]: the segments table (no transcript text).
 
-STUDY may also be a single transcript file, to try out how a file is read.
+STUDY may also be a single transcript file, to try out how a file is read. Speaker labels
+are printed only when they are role words ("I", "Tolk"), numbered speakers ("Spreker 1") or
+placeholders ("[PERSOON-1]"); any other label (usually a first name) is shown as
+"naam (verborgen)" next to its role.
 """
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ def run(args) -> int:
     from pathlib import Path
 
     from ..study import Study
-    from ..transcripts import import_study, read_transcript, segments_table
+    from ..transcripts import read_transcript, segments_table
     from .check import format_table
 
     target = Path(args.study)
@@ -28,7 +31,7 @@ def run(args) -> int:
     if target.is_file():
         transcripts = [read_transcript(target, warnings=warnings)]
     else:
-        result = import_study(Study.load(target))
+        result = Study.load(target).imported
         transcripts, warnings = result.transcripts, result.warnings
     rows = segments_table(transcripts)
     if args.json:
