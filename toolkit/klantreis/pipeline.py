@@ -191,15 +191,13 @@ def _count(n: int) -> str:
 # --- the stages ------------------------------------------------------------------------
 
 def _import(ctx: RunContext) -> None:
-    from .respondents import load_respondents
-    ctx.transcripts = ctx.study.transcripts
+    imported = ctx.study.imported          # transcripts and respondent table, read once
+    ctx.transcripts = imported.transcripts
     if not ctx.transcripts:
         raise KlantreisError("geen transcripten gevonden; zet .txt-, .md-, .docx-, .vtt- of "
                              ".srt-bestanden in deze map", ctx.study.interviews_dir)
-    ctx.respondents = load_respondents(ctx.study)
-    if len(ctx.respondents):
-        ctx.respondents.check_transcripts([t.respondent_id for t in ctx.transcripts])
-    for warning in ctx.respondents.warnings:
+    ctx.respondents = imported.respondents
+    for warning in imported.warnings:
         say(f"  let op: {warning}")
     words = sum(t.word_count for t in ctx.transcripts)
     say(f"  {len(ctx.transcripts)} transcripten, {_count(words)} woorden")
@@ -229,20 +227,17 @@ def _privacy(ctx: RunContext) -> None:
 
 
 def _codings(ctx: RunContext) -> None:
-    from .coding import all_human_codings, codings_for_analysis
-    ctx.codings, ctx.codings_source = codings_for_analysis(ctx.study,
-                                                           transcripts=ctx.transcripts)
-    ctx.all_codings = all_human_codings(ctx.study)
+    from .coding import load_analysis_codings
+    loaded = load_analysis_codings(ctx.study, transcripts=ctx.transcripts)
+    ctx.codings, ctx.codings_source = loaded.codings, loaded.source
+    ctx.all_codings = loaded.all_human
     # the agreement annex reads every coder: a second coder's change redoes the report
-    ctx.extra_keys["report"] = digest_codings(ctx.all_codings or [])
-    if ctx.study.store_path.exists():
-        from .store import Store
-        with Store(ctx.study.store_path) as store:
-            for ch in store.changed_sources(ctx.transcripts):
-                # codings from codings/ files are located again; these were made in the store
-                say(f"  LET OP: transcript {ch.respondent_id} is gewijzigd nadat er in de "
-                    f"opslag op gecodeerd is; {ch.codings} codering(en) wijzen mogelijk naar "
-                    f"de verkeerde passage. Controleer ze (CodingSession.show).")
+    ctx.extra_keys["report"] = digest_codings(ctx.all_codings)
+    for ch in loaded.changed_sources:
+        # codings from codings/ files are located again; these were made in the store
+        say(f"  LET OP: transcript {ch.respondent_id} is gewijzigd nadat er in de opslag op "
+            f"gecodeerd is; {ch.codings} codering(en) wijzen mogelijk naar de verkeerde "
+            f"passage. Controleer ze (CodingSession.show).")
     coded = len({c.respondent_id for c in ctx.codings})
     if ctx.codings_source == "suggestions":
         say("  geen menselijke coderingen: de analyse gebruikt machinesuggesties")
@@ -352,7 +347,10 @@ def default_stages(study=None) -> list[Stage]:
     codebook = cfg.codebook if cfg is not None else "codebook.yaml"
     findings = cfg.findings if cfg is not None else "findings.yaml"
     study_files = ["study.yaml", codebook, findings, "personas/*.yaml", "journeys/*.yaml",
-                   "interviews/*.csv", "interviews/*.xlsx"]
+                   "interviews/*.csv", "interviews/*.xlsx", "interviews/*.xlsm"]
+    table = getattr(cfg, "respondent_table", None)
+    if table:
+        study_files.append(str(table))
     return [
         Stage("import", "transcripten inlezen", ["interviews/*"], _import,
               depends_on_codings=False),
