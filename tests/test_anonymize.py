@@ -14,10 +14,19 @@ import stat
 from pathlib import Path
 
 import pytest
-
-from klantreis.anonymize import (AllowList, AnonymizationSettings, Detector, PseudonymRegistry,
-                                 StudyLists, anonymize_folder, apply, check_text, elfproef,
-                                 iban_valid, read_source)
+from klantreis.anonymize import (
+    AllowList,
+    AnonymizationSettings,
+    Detector,
+    PseudonymRegistry,
+    StudyLists,
+    anonymize_folder,
+    apply,
+    check_text,
+    elfproef,
+    iban_valid,
+    read_source,
+)
 from klantreis.anonymize.base import PLACEHOLDER_RE
 from klantreis.cli import main as cli
 
@@ -522,3 +531,205 @@ def test_gate_message_groups_by_line_and_points_raw_files_to_the_anonymizer(tmp_
     hint = next(line for line in msg.splitlines() if "niet-geanonimiseerd" in line)
     assert "R01.txt" in hint and "R02.txt" not in hint
     assert "Naam" not in msg and "Kees" not in msg and "0612345678" not in msg
+
+
+# --- review fixes: brackets, study names, file names, word lists, settings ---------------------
+
+@pytest.mark.parametrize("text,label,item", [
+    ("R: [belt met Jan de Vries]", "PERSOON", "Jan de Vries"),
+    ("Mijn BSN [999955597]", "BSN", "999955597"),
+    ("[naam zoon: Yusuf]", "PERSOON", "Yusuf"),
+    ("R: Ja. [Kiflom komt binnen] Hoi.", "PERSOON", "Kiflom"),
+])
+def test_text_inside_brackets_is_searched(detector, text, label, item):
+    assert item in labels_of(detector, text, label), found(detector, text)
+
+
+def test_stage_directions_and_placeholders_stay(detector):
+    text = ("R: [lacht] Ja. [stilte] [spreekt Tigrinya] [Lacht] [kind huilt] [zucht] "
+            "[onderbreking, ca. 2 minuten] [vertaalt] [00:12:50] [PERSOON-2] en [DATUM].")
+    assert found(detector, text) == []
+
+
+def test_title_and_family_words_win_over_keep_and_shop_lists(detector):
+    for text, name in (("Toen kwam mevrouw Pool langs.", "Pool"), ("Meneer Coop zei niks.", "Coop"),
+                       ("Ik sprak mevrouw Flink.", "Flink"), ("Mijn broer Frans woont hier.", "Frans"),
+                       ("Ik belde Frans gisteren.", "Frans")):
+        assert name in labels_of(detector, text, "PERSOON"), (text, found(detector, text))
+    # the same words as language, nationality and shop stay
+    for text in ("Zij spreekt Frans.", "Ik ben Pool.", "Boodschappen doe ik bij de Coop.",
+                 "Mijn consulent Jeugdzorg belde.", "Ik wil mijn dochter Nederlands leren."):
+        assert found(detector, text) == [], text
+
+
+def test_first_names_in_spacys_tables_are_no_ordinary_words(detector):
+    assert labels_of(detector, "ik belde lisa en emma gisteren", "PERSOON") == ["lisa", "emma"]
+    assert labels_of(detector, "ik heb nina gesproken", "PERSOON") == ["nina"]
+    assert ("PERSOON", "jan") in found(detector, "Jan kwam. Later kwam jan weer.")
+    lex = detector.lex
+    for name in ("jan", "emma", "lisa", "eva", "kim", "nina", "mohammed"):
+        assert not lex.is_word(name), name
+    # ordinary words on the explicit lists, and inflected forms, stay words
+    for word in ("roos", "koop", "ken", "lente", "lieve"):
+        assert lex.is_word(word), word
+    assert found(detector, "het huis is te koop en ik ken de roos in de lente") == []
+
+
+def test_phrase_index_case_modes():
+    from klantreis.anonymize.detector import PhraseIndex
+    text = "Fier en fier, het OM en om, de Blijf Groep"
+    assert PhraseIndex(["Fier"], "exact").spans(text) == [(0, 4)]
+    assert PhraseIndex(["Fier"], "ignore").spans(text) == [(0, 4), (8, 12)]
+    assert PhraseIndex(["OM"], "acronyms").spans(text) == [(18, 20)]
+    assert PhraseIndex(["blijf   groep", "Blijf"], "ignore").spans(text) == [(31, 42)]
+    with pytest.raises(ValueError):
+        PhraseIndex(["x"], "sometimes")
+
+
+class _FakeStudy:
+    def __init__(self, root, personas=(), config=None):
+        from types import SimpleNamespace
+        self.root = root
+        self.interviews_dir = root / "interviews"
+        self.config = config
+        self.personas = [SimpleNamespace(name=n) for n in personas]
+
+
+def test_study_names_are_no_exception_in_transcripts(tmp_path):
+    from klantreis.anonymize import check_files, privacy_gate
+    from klantreis.errors import PrivacyGateError
+    root = _study(tmp_path)
+    (root / "interviews").mkdir()
+    (root / "interviews" / "R01.txt").write_text("I: Kinderen?\nR: Mijn dochter Tessa is 4.\n",
+                                                 encoding="utf-8")
+    study = _FakeStudy(root, personas=["Tessa"])
+    with pytest.raises(PrivacyGateError) as err:
+        privacy_gate(study)
+    assert "R01.txt:2" in str(err.value) and "Tessa" not in str(err.value)
+    assert [s.token for s in check_files([root / "interviews" / "R01.txt"], study=study)] == ["Tessa"]
+    # report text: the persona's own name is accepted, but only as the whole name
+    assert check_text("Dit is de kaart van Tessa.", study=study) == []
+    assert [s.token for s in check_text("Toen belde Tessa Jansen.", study=study)] == ["Tessa Jansen"]
+
+
+def test_privacy_gate_uses_transcripts_already_read(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from klantreis.anonymize import privacy_gate, runner
+    from klantreis.errors import PrivacyGateError
+    root = _study(tmp_path)
+    (root / "interviews").mkdir()
+    path = root / "interviews" / "R01.txt"
+    path.write_text("I: En?\nR: Goed.\n", encoding="utf-8")
+
+    def no_reading(_path):
+        raise AssertionError("the gate read a file it was given")
+
+    monkeypatch.setattr(runner, "read_source", no_reading)
+    study = _FakeStudy(root)
+    privacy_gate(study, transcripts=[SimpleNamespace(path=path, text="I: En?\nR: Goed.\n")])
+    with pytest.raises(PrivacyGateError) as err:
+        privacy_gate(study, transcripts=[SimpleNamespace(path=path, text="I: En?\nR: Kiflom.\n")])
+    assert "R01.txt:2" in str(err.value)
+
+
+def test_source_files_in_natural_order(tmp_path):
+    from klantreis.anonymize.runner import source_files
+    for name in ("R10.txt", "R2.txt", "R1.txt", "respondenten.csv", "opname.mp3", "notes.pdf"):
+        (tmp_path / name).write_text("I: a\nR: b\n", encoding="utf-8")
+    files, skipped = source_files(tmp_path)
+    assert [p.name for p in files] == ["R1.txt", "R2.txt", "R10.txt"]
+    assert sorted(skipped) == ["notes.pdf", "opname.mp3"]
+
+
+def test_names_in_file_names_never_reach_the_output(tmp_path, capsys):
+    src = tmp_path / "ruw"
+    src.mkdir()
+    (src / "Interview Fatima el Amrani.txt").write_text("I: Hoe gaat het?\nR: Goed.\n",
+                                                       encoding="utf-8")
+    (src / "R02.txt").write_text("I: En jij?\nR: Ook goed.\n", encoding="utf-8")
+    (src / "interview_kiflom.txt").write_text("I: En?\nR: Prima.\n", encoding="utf-8")
+    key = tmp_path / "kluis" / "sleutel.json"
+    rc, stdout, err = _run_cli([str(src), "--out", str(tmp_path / "uit"), "--key", str(key)],
+                               capsys)
+    assert rc == 0, err
+    names = sorted(p.name for p in (tmp_path / "uit").iterdir())
+    assert names == ["R02.txt", "transcript-001.txt", "transcript-002.txt"]
+    mapping = json.loads(key.read_text(encoding="utf-8"))
+    assert mapping["Interview Fatima el Amrani.txt"] == "transcript-001.txt"
+    assert mapping["interview_kiflom.txt"] == "transcript-002.txt"
+    assert "Fatima" not in stdout + err and "kiflom" not in (stdout + err).lower()
+    assert "2 bestandsna(a)m(en)" in stdout
+    # --check flags a name in a file name as line 0
+    (tmp_path / "uit" / "Gesprek met Yonas.txt").write_text("I: Vraag.\nR: Antwoord.\n",
+                                                           encoding="utf-8")
+    rc, stdout, _ = _run_cli(["--check", str(tmp_path / "uit")], capsys)
+    assert rc == 3
+    assert re.search(r"Gesprek met Yonas\.txt:0: mogelijke naam in bestandsnaam: Yonas", stdout)
+    assert "persoonsgegevens" in stdout and "tickets" in stdout
+
+
+def test_key_and_spans_must_differ_and_permissions(tmp_path):
+    src = tmp_path / "ruw"
+    src.mkdir()
+    (src / "R01.txt").write_text(RAW, encoding="utf-8")
+    same = tmp_path / "kluis" / "alles.json"
+    with pytest.raises(Exception) as err:
+        anonymize_folder(src, tmp_path / "uit", key=same, spans=tmp_path / "kluis" / ".." /
+                         "kluis" / "alles.json")
+    assert "hetzelfde bestand" in str(err.value)
+    assert not (tmp_path / "uit").exists() and not same.exists()
+    key, spans = tmp_path / "kluis" / "k.json", tmp_path / "kluis" / "s.jsonl"
+    mask = os.umask(0o022)
+    try:
+        anonymize_folder(src, tmp_path / "uit", key=key, spans=spans)
+    finally:
+        os.umask(mask)
+    assert stat.S_IMODE((tmp_path / "uit" / "R01.txt").stat().st_mode) == 0o644
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert stat.S_IMODE(spans.stat().st_mode) == 0o600
+
+
+def test_settings_are_read_in_one_place(tmp_path, monkeypatch):
+    from klantreis.anonymize import make_detector
+    root = _study(tmp_path, keep="Stichting Zonnestraal\n")
+    (root / "study.yaml").write_text("title: T\nanonymization:\n  keep_ages: false\n",
+                                     encoding="utf-8")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert AnonymizationSettings.for_study("~/studie").keep_ages is False
+    assert AnonymizationSettings.for_study(root).keep_ages is False
+    assert AnonymizationSettings.for_study(None).keep_ages is True
+    det = make_detector(root, use_deduce=False)
+    assert det.settings.keep_ages is False and det.engine is None
+    assert det.lists.keep == ["Stichting Zonnestraal"]     # a path, not Path.root ("/")
+    # the run reads the same settings; the caller overrides only use_deduce
+    src = root / "ruw"
+    src.mkdir()
+    (src / "R01.txt").write_text("I: Leeftijd?\nR: Ik ben 34.\n", encoding="utf-8")
+    anonymize_folder(src, tmp_path / "uit", use_deduce=False)
+    assert "[LEEFTIJD]" in (tmp_path / "uit" / "R01.txt").read_text(encoding="utf-8")
+
+
+def test_allow_list_file_names_with_spaces(tmp_path):
+    from klantreis.anonymize.gate import Suspect
+    path = tmp_path / "interviews" / "Interview 3.txt"
+    allow = AllowList(['"Interview 3.txt":14 Fleur', "Interview 3.txt:15\tRoos",
+                       "Interview 3.txt:16", '"Interview 3.txt":0', "Interview 3.txt:18 Sem"])
+
+    def s(token, line):
+        return Suspect(path, line, "PERSOON", token, 0, len(token))
+
+    assert allow.accepts(s("Fleur", 14)) and not allow.accepts(s("Fleur", 15))
+    assert allow.accepts(s("roos", 15)) and not allow.accepts(s("Kiflom", 15))
+    assert allow.accepts(s("Kiflom", 16)) and allow.accepts(s("Yonas", 0))
+    assert not allow.accepts(s("Yonas", 17))
+    assert allow.accepts(s("Sem", 18)) and not allow.accepts(s("Sem", 19))
+
+
+def test_lower_case_first_names_in_file_names(tmp_path):
+    from klantreis.anonymize.gate import name_suspects
+    det = Detector(settings=AnonymizationSettings(use_deduce=False))
+    paths = [tmp_path / n for n in ("fatima.docx", "interview roos.txt", "R01.txt",
+                                    "Interview_3_definitief.txt", "gesprek-moeder.md")]
+    assert [(s.path.name, s.token) for s in name_suspects(paths, det)] == \
+        [("fatima.docx", "fatima"), ("interview roos.txt", "roos")]

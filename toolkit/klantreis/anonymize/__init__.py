@@ -17,7 +17,10 @@ phone numbers, e-mail addresses, URLs, dates (date of birth -> [GEBOORTEDATUM]),
 day care, employers and other private organisations ([INSTELLING-n]); ages only when
 ``study.yaml: anonymization: keep_ages: false``. Public bodies and services stay named
 (bundled keep list plus the study's ``anonymization/keep.txt``); shelter organisations
-follow ``keep_shelter_organisations``; ``deny.txt`` names are always replaced.
+follow ``keep_shelter_organisations``; ``deny.txt`` names are always replaced. Only real
+placeholders are skipped: names inside other square brackets ("[belt met Jan]") are found.
+A file name with a name in it gets a neutral output name (``transcript-001.txt``); the
+original name is kept only in the key file. Settings: ``AnonymizationSettings.for_study``.
 
 The recognisers: patterns with checksums (patterns.py), capitalisation and word lists for
 names (names.py), deduce 3 for its Dutch name, place, street and care-institution lists
@@ -26,7 +29,7 @@ The allow.txt format of the privacy gate is described in ``klantreis.anonymize.g
 """
 from __future__ import annotations
 
-from .base import LABELS, NUMBERED, AnonymizationSettings, Detection
+from .base import LABELS, NUMBERED, AnonymizationSettings, Detection, study_root
 from .detector import Detector, resolve
 from .engine import DeduceEngine, cache_dir, shared_engine
 from .gate import (
@@ -48,5 +51,5 @@ __all__ = [
     "Lexicon", "NUMBERED", "PseudonymRegistry", "RunResult", "StudyLists", "Suspect",
     "anonymize_folder", "apply", "cache_dir", "check_files", "check_text", "elfproef",
     "iban_valid", "make_detector", "privacy_gate", "read_source", "resolve", "shared_engine",
-    "study_allowed_names",
+    "study_allowed_names", "study_root",
 ]

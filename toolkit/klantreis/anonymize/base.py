@@ -1,6 +1,7 @@
 """Shared small types of the anonymizer: labels, a detection, the study settings."""
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -52,6 +53,17 @@ class Detection:
         return PRIORITY.get(self.label, 0)
 
 
+def study_root(study: Any) -> Path | None:
+    """The folder of a study given as a ``Study`` (or anything with ``.root``), a path or
+    None. (A ``Path``'s own ``.root`` is "/", so paths are recognised first.)"""
+    if study is None:
+        return None
+    if isinstance(study, (str, os.PathLike)):
+        return Path(study).expanduser()
+    root = getattr(study, "root", None)
+    return Path(root).expanduser() if root is not None else None
+
+
 @dataclass
 class AnonymizationSettings:
     """``study.yaml: anonymization`` (all optional).
@@ -80,4 +92,35 @@ class AnonymizationSettings:
             if not isinstance(value, bool):
                 raise SchemaError(f"'anonymization.{key}' moet true of false zijn", path)
             setattr(out, key, value)
+        return out
+
+    @classmethod
+    def for_study(cls, study: Any = None) -> "AnonymizationSettings":
+        """The settings of a study: a ``Study`` (its loaded config), a study folder (a path,
+        ``~`` allowed: only the ``anonymization`` block of its study.yaml is read, since raw
+        transcripts are often anonymized before the rest of study.yaml is filled in), or
+        None (the defaults). The one place where these settings are read."""
+        root = study_root(study)
+        if root is None:
+            return cls()
+        cfg = getattr(study, "config", None)
+        path = root / "study.yaml"
+        if cfg is not None:
+            return cls.from_mapping(getattr(cfg, "anonymization", None), path)
+        if not path.is_file():
+            return cls()
+        from ..yamlio import load_yaml
+        data = load_yaml(path).data
+        block = data.get("anonymization") if isinstance(data, dict) else None
+        if block is not None and not isinstance(block, dict):
+            raise SchemaError("'anonymization' moet een lijst van instellingen zijn "
+                              "(keep_ages: true, ...)", path)
+        return cls.from_mapping(block, path)
+
+    def with_overrides(self, **changes: Any) -> "AnonymizationSettings":
+        """A copy with some settings changed (None leaves a setting as it is)."""
+        out = AnonymizationSettings(**self.__dict__)
+        for key, value in changes.items():
+            if value is not None:
+                setattr(out, key, value)
         return out

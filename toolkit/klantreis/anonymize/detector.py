@@ -23,6 +23,7 @@ from .base import (
 )
 from .lexicon import Lexicon, StudyLists, fold
 from .names import (
+    EMPLOY_RE,
     INTERFIX,
     ORG_AFTER,
     ORG_TYPES,
@@ -30,62 +31,44 @@ from .names import (
     WORD_RE,
     NameFinder,
     Tok,
+    language_cue_before,
+    name_cue_before,
+    place_cue_before,
     tokenize,
 )
 from .patterns import find_addresses, find_ages, find_identifiers
 
-_LANGUAGE_CUE = re.compile(r"\b(?:spreek|spreekt|spreken|sprak|praat|praten|praatte|taal|talen|les|"
-                           r"lessen|cursus|leren|leer|leert|geleerd|versta|verstaat|verstaan|"
-                           r"schrijf|schrijft|lezen|lees|vertaal\w*|tolk|in het|half|beetje|goed|"
-                           r"slecht|vloeiend)[ \t]+$", re.I)
-_PLACE_CUE = re.compile(r"\b(?:in|uit|naar|van|over|rond|door|via)[ \t]+$", re.I)
-_BRACKETED = re.compile(r"\[[^\]\n]{1,60}\]")
 # Sources whose detections are trusted enough to teach the rest of the run a name.
 _TEACHING = ("caps", "deny", "lower-name", "deduce:persoon", "deduce:patient", "label")
+_WORD = re.compile(r"\w+")
 
-
-def _phrase_regex(phrases: Iterable[str], case_sensitive_short: bool = True) -> re.Pattern | None:
-    """One regex for a list of phrases: whole words, flexible spaces, any case except
-    for short acronyms (OM, CZ) which must match their capitals."""
-    loose, strict = set(), set()
-    for p in phrases:
-        p = " ".join(p.split())
-        if not p:
-            continue
-        body = r"[ \t]+".join(re.escape(w) for w in p.split(" "))
-        if case_sensitive_short and p.isupper() and len(p) <= 4:
-            strict.add(body)
-        else:
-            loose.add(body)
-    parts = []
-    if loose:
-        parts.append("(?i:" + "|".join(sorted(loose, key=len, reverse=True)) + ")")
-    if strict:
-        parts.append("(?:" + "|".join(sorted(strict, key=len, reverse=True)) + ")")
-    if not parts:
-        return None
-    return re.compile(r"(?<![\w])(?:" + "|".join(parts) + r")(?![\w])")
+# How a phrase list compares case (``PhraseIndex``).
+IGNORE_CASE, EXACT_CASE, ACRONYMS_EXACT = "ignore", "exact", "acronyms"
 
 
 class PhraseIndex:
-    """Whole-phrase matching like ``_phrase_regex`` but indexed by the first word, so a
-    list of hundreds of phrases costs one dictionary look-up per word of the text (one
-    big alternation regex is slow in Python's ``re``)."""
+    """Whole-phrase matching for a list of phrases (keep, shops, shelters, deny): whole
+    words, any run of spaces or tabs between them, longest phrase first. Indexed by the
+    first word, so a list of hundreds of phrases costs one dictionary look-up per word of
+    the text (one big alternation regex is slow in Python's ``re``).
 
-    _WORD = re.compile(r"\w+")
+    ``case``: ``"ignore"`` (any case), ``"exact"`` (as written: "Fier" the organisation,
+    not "fier" the adjective) or ``"acronyms"`` (any case, except short all-capital phrases
+    such as OM or CZ, which must match their capitals).
+    """
 
-    def __init__(self, phrases: Iterable[str], case_sensitive_short: bool = True):
-        self._by_first: dict[str, list[re.Pattern]] = {}
-        seen = set()
+    def __init__(self, phrases: Iterable[str], case: str = ACRONYMS_EXACT):
+        if case not in (IGNORE_CASE, EXACT_CASE, ACRONYMS_EXACT):
+            raise ValueError(f"unknown case mode {case!r}")
+        self._by_first: dict[str, list[tuple[int, re.Pattern]]] = {}
         for p in sorted({" ".join(p.split()) for p in phrases if p and p.strip()},
                         key=len, reverse=True):
-            m = self._WORD.search(p)
-            if m is None or p in seen:
+            m = _WORD.search(p)
+            if m is None:
                 continue
-            seen.add(p)
             body = r"[ \t]+".join(re.escape(w) for w in p.split(" "))
-            strict = case_sensitive_short and p.isupper() and len(p) <= 4
-            rx = re.compile(r"(?<![\w])" + body + r"(?![\w])", 0 if strict else re.I)
+            exact = case == EXACT_CASE or (case == ACRONYMS_EXACT and p.isupper() and len(p) <= 4)
+            rx = re.compile(r"(?<![\w])" + body + r"(?![\w])", 0 if exact else re.I)
             # the phrase may start with punctuation ("'t Kikkertje"): index its first word
             self._by_first.setdefault(m.group(0).casefold(), []).append((m.start(), rx))
 
@@ -93,10 +76,13 @@ class PhraseIndex:
         return bool(self._by_first)
 
     def spans(self, text: str) -> list[tuple[int, int]]:
+        """Non-overlapping (start, end) of the phrases in ``text``, left to right."""
         out: list[tuple[int, int]] = []
         end = -1
         index = self._by_first
-        for w in self._WORD.finditer(text):
+        if not index:
+            return out
+        for w in _WORD.finditer(text):
             cands = index.get(w.group(0).casefold())
             if not cands:
                 continue
@@ -112,14 +98,6 @@ class PhraseIndex:
                 out.append(best)
                 end = best[1]
         return out
-
-
-def _spans(rx, text: str) -> list[tuple[int, int]]:
-    if rx is None:
-        return []
-    if isinstance(rx, PhraseIndex):
-        return rx.spans(text)
-    return [m.span() for m in rx.finditer(text)]
 
 
 def _subtract(d: Detection, spans: Sequence[tuple[int, int]], text: str) -> list[Detection]:
@@ -257,11 +235,13 @@ class Detector:
 
     ``settings`` come from ``study.yaml: anonymization``; ``lists`` are the study's
     keep/deny lists; ``use_deduce=False`` skips deduce (faster start, lower recall).
+    Only real placeholders (``[PERSOON-1]``, ``[DATUM]``) are skipped: text inside other
+    square brackets (stage directions such as ``[belt met ...]``) is searched like the rest.
     """
 
     def __init__(self, settings: AnonymizationSettings | None = None,
                  lists: StudyLists | None = None, lexicon: Lexicon | None = None,
-                 engine=None, extra_keep: Iterable[str] = ()):
+                 engine=None):
         self.settings = settings or AnonymizationSettings()
         self.lists = lists or StudyLists()
         self.lex = lexicon or Lexicon.load()
@@ -269,38 +249,34 @@ class Detector:
             from .engine import shared_engine
             engine = shared_engine()
         self.engine = engine if self.settings.use_deduce else None
-        keep = list(self.lex.keep) + list(self.lists.keep) + list(extra_keep)
-        # the study's own keep entries and allowed names are meant literally
-        self._study_keep = {fold(k) for k in list(self.lists.keep) + list(extra_keep)}
+        keep = list(self.lex.keep) + list(self.lists.keep)
+        # the study's own keep entries are meant literally
+        self._study_keep = {fold(k) for k in self.lists.keep}
         # country names written with their accents ("Israël", not the name "Israel")
         self._exact_countries = {c for c in self.lex.country_phrases if not c.isascii()}
         if self.settings.keep_shelter_organisations:
             keep += self.lex.shelters
         if self.settings.keep_countries:
             keep += self.lex.country_phrases
-        self._keep_rx = PhraseIndex(keep)
-        self._soft_rx = PhraseIndex(self.lex.organisations)
-        self._deny_rx = {}
+        self._keep = PhraseIndex(keep, ACRONYMS_EXACT)
+        self._shops = PhraseIndex(self.lex.organisations, ACRONYMS_EXACT)
+        by_label: dict[str, list[str]] = {}
         for entry in self.lists.deny:
-            self._deny_rx.setdefault(entry.label, []).append(entry.text)
-        self._deny_rx = {label: _phrase_regex(items, case_sensitive_short=False)
-                         for label, items in self._deny_rx.items()}
-        self._shelter_rx = None
-        if not self.settings.keep_shelter_organisations:
-            # case-sensitive: "Fier" is an organisation, "fier" an adjective
-            body = "|".join(sorted((re.escape(s) for s in self.lex.shelters), key=len,
-                                   reverse=True))
-            self._shelter_rx = re.compile(r"(?<![\w])(?:" + body + r")(?![\w])") if body else None
-        self.keep_domains = [k.lower() for k in self.lists.keep if re.fullmatch(r"[\w.-]+\.[a-z]{2,}", k)]
+            by_label.setdefault(entry.label, []).append(entry.text)
+        self._deny = {label: PhraseIndex(items, IGNORE_CASE) for label, items in by_label.items()}
+        # case as written: "Fier" is an organisation, "fier" an adjective
+        self._shelters = PhraseIndex(() if self.settings.keep_shelter_organisations
+                                     else self.lex.shelters, EXACT_CASE)
+        self.keep_domains = [k.lower() for k in self.lists.keep
+                             if re.fullmatch(r"[\w.-]+\.[a-z]{2,}", k)]
         self.finder = NameFinder(self.lex, keep_countries=self.settings.keep_countries)
 
     # --- one text -----------------------------------------------------------------------
     def _scan(self, text: str) -> _Scan:
         placeholders = [m.span() for m in PLACEHOLDER_RE.finditer(text)]
-        bracketed = [m.span() for m in _BRACKETED.finditer(text)]
-        keep_spans = [sp for sp in _spans(self._keep_rx, text) if self._keep_applies(text, sp)]
-        soft = [sp for sp in _spans(self._soft_rx, text) if self._soft_applies(text, sp)]
-        toks = tokenize(text, placeholders + bracketed + keep_spans + soft)
+        keep_spans = [sp for sp in self._keep.spans(text) if self._keep_applies(text, sp)]
+        shops = [sp for sp in self._shops.spans(text) if self._shop_applies(text, sp)]
+        toks = tokenize(text, placeholders + keep_spans + shops)
         scan = _Scan(text, toks, keep_spans=keep_spans)
         found: list[Detection] = []
         found += find_identifiers(text, self.keep_domains)
@@ -308,70 +284,67 @@ class Detector:
         if not self.settings.keep_ages:
             found += find_ages(text)
         found += self.finder.find(text, toks)
-        found += self._listed(text, soft)
+        found += self._listed(text, shops)
         if self.engine is not None:
+            tok_at = {t.start: t for t in toks}
             found += [piece for d in self.engine.find(text) for piece in _trim_person(d, text)
-                      if self._plausible_deduce(piece, toks)]
-        # keep phrases win over names (not over deny entries, identifiers or employers)
+                      if self._plausible_deduce(piece, tok_at)]
+        # keep phrases and shops win over names (not over deny entries, identifiers or
+        # employers); nothing is found inside a placeholder
         fixed = {"deny", "shelter", "employer"}
-        protected = sorted(placeholders + bracketed)
+        kept_phrases = sorted(keep_spans + shops)
         kept: list[Detection] = []
         for d in found:
             pieces = [d]
             if d.source not in fixed and d.label in (PERSOON, PLAATS, INSTELLING, ADRES):
-                pieces = _subtract(d, keep_spans, text)
-                if d.source != "employer":
-                    pieces = [p for q in pieces for p in _subtract(q, soft, text)]
-            pieces = [p for q in pieces for p in _subtract(q, protected, text)]
-            kept.extend(pieces)
+                pieces = _subtract(d, kept_phrases, text)
+            kept += [p for q in pieces for p in _subtract(q, placeholders, text)]
         scan.found = kept
         return scan
 
-    def _listed(self, text: str, soft: list[tuple[int, int]]) -> list[Detection]:
+    def _listed(self, text: str, shops: list[tuple[int, int]]) -> list[Detection]:
         out = []
-        for label, rx in self._deny_rx.items():
-            if rx is not None:
-                out += [Detection(m.start(), m.end(), label, m.group(0), "deny")
-                        for m in rx.finditer(text)]
-        if self._shelter_rx is not None:
-            out += [Detection(m.start(), m.end(), INSTELLING, m.group(0), "shelter")
-                    for m in self._shelter_rx.finditer(text)]
+        for label, index in self._deny.items():
+            out += [Detection(s, e, label, text[s:e], "deny") for s, e in index.spans(text)]
+        out += [Detection(s, e, INSTELLING, text[s:e], "shelter")
+                for s, e in self._shelters.spans(text)]
         # a shop or company that is someone's employer or school
-        from .names import EMPLOY_RE
-        for s, e in soft:
-            before = text[max(0, s - 40):s]
-            if EMPLOY_RE.search(before):
+        for s, e in shops:
+            if EMPLOY_RE.search(text[max(0, s - 40):s]):
                 out.append(Detection(s, e, INSTELLING, text[s:e], "employer"))
         return out
 
     def _keep_applies(self, text: str, span: tuple[int, int]) -> bool:
         """A keep word that is also a name ("Frans" the language or the man, "Pool" the
-        nationality or the surname) stays only where it cannot be part of a name: a first
-        name needs a language cue before it ("spreekt Frans"); a surname may not stand
-        next to another capitalised word ("Jan Pool")."""
+        nationality or the surname) stays only where it cannot be part of a name: not after
+        a title or family word ("mevrouw Pool", "mijn broer Frans"); a first name needs a
+        language cue before it ("spreekt Frans"); a surname may not stand next to another
+        capitalised word ("Jan Pool")."""
         s, e = span
         word = text[s:e]
-        if word[:1].isupper() and fold(word) in ORG_TYPES and \
-                re.match(r" (?:[A-Z]|'[tT] )", text[e:e + 4]) and \
-                fold(word) not in self._study_keep:
+        key = fold(word)
+        literal = key in self._study_keep
+        single = " " not in word.strip()
+        if single and word[:1].isupper() and not word.isupper() and not literal and \
+                self._named_by_cue(text, s, key):
+            return False    # "mevrouw Pool", "mijn broer Frans"
+        if word[:1].isupper() and key in ORG_TYPES and \
+                re.match(r" (?:[A-Z]|'[tT] )", text[e:e + 4]) and not literal:
             return False    # "Kinderopvang Het Zonnetje", "Thuiszorg Friesland Zuid"
-        if fold(word) in ORG_AFTER and fold(word) not in self._study_keep:
+        if key in ORG_AFTER and not literal:
             prev = re.search(r"([^\W\d_][\w'’-]*)[ \t]$", text[max(0, s - 40):s])
             if prev and prev.group(1)[:1].isupper() and \
                     fold(prev.group(1)) not in self.lex.stop and \
                     not re.search(r"(?:^|[.!?:]\s+)$", text[max(0, s - 41):s - len(prev.group(0))]):
                 return False    # "Isala ziekenhuis": the type word is part of the name
-        if " " in word.strip() or not word[:1].isupper():
+        if not single or not word[:1].isupper():
             return True
-        key = fold(word)
         lex = self.lex
-        if key in lex.countries and (word in self._exact_countries or
-                                     _PLACE_CUE.search(text[max(0, s - 12):s])):
+        if key in lex.countries and (word in self._exact_countries or place_cue_before(text, s)):
             return True     # "in Israël", "Israël" as written in the country list
-        if key in lex.first_names and key not in self._study_keep:
-            before = text[max(0, s - 30):s]
-            return bool(_LANGUAGE_CUE.search(before))
-        if key in lex.surnames and key not in self._study_keep:
+        if key in lex.first_names and not literal:
+            return language_cue_before(text, s)
+        if key in lex.surnames and not literal:
             prev = re.search(r"([^\W\d_][\w'’-]*)[ \t]+$", text[max(0, s - 30):s])
             nxt = re.match(r"[ \t]+([^\W\d_][\w'’-]*)", text[e:e + 30])
             for m in (prev, nxt):
@@ -385,10 +358,22 @@ class Detector:
                     return False    # "van Turk"
         return True
 
-    def _soft_applies(self, text: str, span: tuple[int, int]) -> bool:
+    def _named_by_cue(self, text: str, start: int, key: str) -> bool:
+        """A title before a word makes it a name ("mevrouw Pool", "meneer Coop"); a family
+        word only when a name list knows the word ("mijn broer Frans", not "mijn dochter
+        Nederlands leren")."""
+        cue = name_cue_before(text, start)
+        if cue == "title":
+            return True
+        return cue == "family" and (key in self.lex.first_names or key in self.lex.surnames)
+
+    def _shop_applies(self, text: str, span: tuple[int, int]) -> bool:
         """A shop name that is also a person's name ("Dirk") only counts as the shop
-        with an article in front ("bij de Dirk")."""
+        with an article in front ("bij de Dirk"), and never after a title or family word
+        ("meneer Coop", "mevrouw Flink")."""
         key = fold(text[span[0]:span[1]])
+        if text[span[0]:span[0] + 1].isupper() and self._named_by_cue(text, span[0], key):
+            return False
         if key in self.lex.first_names or key in self.lex.surnames:
             return bool(re.search(r"\b(?:de|het)[ \t]+$", text[max(0, span[0] - 6):span[0]], re.I))
         return True
@@ -399,7 +384,7 @@ class Detector:
         words = d.text.split()
         return not (len(words) == 1 and self.lex.is_word(fold(words[0])))
 
-    def _plausible_deduce(self, d: Detection, toks: list[Tok]) -> bool:
+    def _plausible_deduce(self, d: Detection, tok_at: dict[int, Tok]) -> bool:
         """deduce is tuned for medical letters: drop its hits on ordinary spoken words."""
         words = [fold(w) for w in WORD_RE.findall(d.text)]
         if not words:
@@ -414,11 +399,9 @@ class Detector:
             return False
         if all(w in TITLES for w in content):
             return False        # "dr" alone: the name after it is ours to find
-        if d.label == PERSOON and content and content[-1] in self.lex.stop:
-            return False        # "A. Daarna": an initial before a function word
         if len(content) == 1 and d.label == PERSOON:
             # sentence-initial single word: same rule as our own finder
-            tok = next((t for t in toks if t.start == d.start), None)
+            tok = tok_at.get(d.start)
             if tok is not None and tok.initial and not tok.label and \
                     not self.finder._initial_is_name(tok):
                 return False
@@ -459,7 +442,7 @@ class Detector:
                         continue
                     # an ordinary word that happened to be capitalised ("Volgens",
                     # "Nieuwe") teaches nothing; a name-list word or a non-word does
-                    # ("Ehud Barak" teaches "Barak": a full name is good evidence)
+                    # ("Anna Kracht" teaches "Kracht": a full name is good evidence)
                     if not multi and d.source != "caps-cue" and lex.is_word(k) and \
                             k not in lex.first_names and \
                             k not in lex.surnames and k not in lex.interfix_surnames and \

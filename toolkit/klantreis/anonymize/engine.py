@@ -82,10 +82,10 @@ class DeduceEngine:
         try:
             from deduce import Deduce
             self._deduce = Deduce(cache_path=self.cache_path)
+            _freeze_once()
         finally:
             if gc_was:
                 gc.enable()
-            gc.freeze()  # the lookup tables live for the whole run: keep them out of gc
             stop.set()
             # deduce calls logging.basicConfig(stdout, DEBUG) on import: undo that
             for h in list(root.handlers):
@@ -107,6 +107,19 @@ class DeduceEngine:
             out.append(Detection(int(ann.start_char), int(ann.end_char), label, str(ann.text),
                                  f"deduce:{ann.tag}"))
         return out
+
+
+_frozen = False
+
+
+def _freeze_once() -> None:
+    """After a successful load the lookup tables live for the whole run: move them (and
+    everything else alive now) out of the cyclic collector's reach, once per process.
+    A failed load freezes nothing, so its half-built objects can still be collected."""
+    global _frozen
+    if not _frozen:
+        gc.freeze()
+        _frozen = True
 
 
 def _tick(stop: threading.Event) -> None:

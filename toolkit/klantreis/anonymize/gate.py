@@ -2,18 +2,26 @@
 
 ``check_text(text)`` lists suspects: anything the anonymizer would still replace (a name,
 a place, a phone number...) in text that should already be anonymized. Placeholders such
-as ``[PERSOON-2]`` and stage directions such as ``[lacht]`` are ignored.
+as ``[PERSOON-2]`` are ignored; the words of stage directions ("[lacht]", "[spreekt
+Tigrinya]") are ordinary words, but a name inside brackets ("[belt met Jan]") is a suspect.
 
-``privacy_gate(study)`` checks every transcript in ``interviews/`` and raises
-``PrivacyGateError`` (file:line and the kind of suspect, never the text) unless each
-suspect is accepted in ``anonymization/allow.txt``. Persona names (personas/*.yaml) and the
-people the study itself names in study.yaml (project team, sounding board, commissioner)
-are allowed automatically: they appear in reports by design.
+``privacy_gate(study)`` checks every transcript in ``interviews/`` (its text and its file
+name) and raises ``PrivacyGateError`` (file:line and the kind of suspect, never the text)
+unless each suspect is accepted in ``anonymization/allow.txt``. A suspect in a file name is
+reported as line 0. Names the study shows on purpose (persona names, the project team,
+sounding board and commissioner of study.yaml) are no exception in transcripts: a
+respondent's daughter may share a persona's name. Only ``check_text`` on report text
+(``study=...``) accepts a suspect that lies entirely within such a name as it stands in
+that text.
 
 allow.txt: one entry per line, ``#`` starts a comment line.
 
     interviews/R03.txt:14 Fleur     accept this token on this line of this file only
     R03.txt:14 Fleur                the same (a file name without folder is enough)
+    "Interview 3.txt":14 Fleur      a file name with spaces: in double quotes,
+    Interview 3.txt:14<TAB>Fleur    or with a tab before the token (a transcript's name
+                                    ending in .txt/.md/.docx/.vtt/.srt also works bare)
+    R03.txt:0 Fleur                 line 0: the file's own name
     Fleur                           accept this token everywhere
     Wil je                          a phrase: accepted wherever it is the whole suspect
 
@@ -28,13 +36,14 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from ..errors import PrivacyGateError, display_path
-from .base import REASONS, AnonymizationSettings, Detection
+from .base import REASONS, AnonymizationSettings, Detection, study_root
 from .lexicon import StudyLists, fold
 
 
 @dataclass(frozen=True)
 class Suspect:
-    """Something in anonymized text that looks like personal data."""
+    """Something in anonymized text that looks like personal data. ``line`` 0 means the
+    file's name (not its text)."""
 
     path: Path | None
     line: int
@@ -45,7 +54,8 @@ class Suspect:
 
     @property
     def reason(self) -> str:
-        return REASONS.get(self.label, "mogelijk persoonsgegeven")
+        reason = REASONS.get(self.label, "mogelijk persoonsgegeven")
+        return f"{reason} in bestandsnaam" if self.line == 0 else reason
 
     def where(self, root: Path | None = None) -> str:
         if self.path is None:
@@ -64,7 +74,20 @@ class Suspect:
 # More suspects than this in one file: it was most likely never anonymized.
 RAW_FILE_SUSPECTS = 25
 
-_ENTRY = re.compile(r"^(?P<file>[^\s:]+):(?P<line>\d+)(?:\s+(?P<token>.+))?$")
+_QUOTED = re.compile(r'^"(?P<file>[^"]+)":(?P<line>\d+)(?:\s+(?P<token>.+))?$')
+_TABBED = re.compile(r"^(?P<file>[^\t]+):(?P<line>\d+)\t+(?P<token>.+)$")
+_PLAIN = re.compile(r"^(?P<file>[^\s:\"]+):(?P<line>\d+)(?:\s+(?P<token>.+))?$")
+# a transcript's file name with spaces, recognised by its extension: "Interview 3.txt:14 Fleur"
+_SPACED = re.compile(r"^(?P<file>[^\t\"]+?\.(?:txt|md|docx|vtt|srt)):(?P<line>\d+)"
+                     r"(?:\s+(?P<token>.+))?$", re.I)
+
+
+def _parse_entry(raw: str) -> re.Match | None:
+    for rx in (_QUOTED, _TABBED, _PLAIN, _SPACED):
+        m = rx.match(raw)
+        if m:
+            return m
+    return None
 
 
 class AllowList:
@@ -77,14 +100,14 @@ class AllowList:
             raw = raw.strip()
             if not raw or raw.startswith("#"):
                 continue
-            m = _ENTRY.match(raw)
+            m = _parse_entry(raw)
             if m:
-                key = (m.group("file").replace("\\", "/"), int(m.group("line")))
-                token = m.group("token")
+                key = (m.group("file").strip().replace("\\", "/"), int(m.group("line")))
+                token = m.groupdict().get("token")
                 if token is None:
                     self.at[key] = None
                 elif self.at.get(key, set()) is not None:
-                    self.at.setdefault(key, set()).add(fold(token))
+                    self.at.setdefault(key, set()).add(fold(token.strip()))
             else:
                 self.anywhere.add(fold(raw))
 
@@ -117,24 +140,21 @@ def _suspects(text: str, dets: Sequence[Detection], path: Path | None) -> list[S
 
 
 def make_detector(study=None, settings: AnonymizationSettings | None = None,
-                  use_deduce: bool | None = None, allow_names: Iterable[str] = ()):
-    """A detector for checking: the study's keep/deny lists plus names that are allowed
-    to appear (personas, project team)."""
+                  use_deduce: bool | None = None):
+    """A detector for checking, with the study's keep/deny lists and settings."""
     from .detector import Detector
-    root = getattr(study, "root", study)
+    root = study_root(study)
     if settings is None:
-        settings = _study_settings(study)
-    if use_deduce is not None:
-        settings = AnonymizationSettings(**{**settings.__dict__, "use_deduce": use_deduce})
-    lists = StudyLists.load(Path(root)) if root is not None else StudyLists()
-    allow_names = tuple(allow_names)
+        settings = AnonymizationSettings.for_study(study)
+    settings = settings.with_overrides(use_deduce=use_deduce)
+    lists = StudyLists.load(root)
     # the report checks text more than once per run: reuse a detector while the study's
     # lists and settings are unchanged
     key = (tuple(sorted(settings.__dict__.items())), tuple(lists.keep),
-           tuple((d.text, d.label) for d in lists.deny), allow_names)
+           tuple((d.text, d.label) for d in lists.deny))
     cached = _DETECTORS.get(key)
     if cached is None:
-        cached = Detector(settings=settings, lists=lists, extra_keep=list(allow_names))
+        cached = Detector(settings=settings, lists=lists)
         if len(_DETECTORS) > 8:
             _DETECTORS.clear()
         _DETECTORS[key] = cached
@@ -142,16 +162,6 @@ def make_detector(study=None, settings: AnonymizationSettings | None = None,
 
 
 _DETECTORS: dict = {}
-
-
-def _study_settings(study) -> AnonymizationSettings:
-    if study is None:
-        return AnonymizationSettings()
-    cfg = getattr(study, "config", None)
-    if cfg is not None:
-        return AnonymizationSettings.from_mapping(cfg.anonymization, Path(study.root) / "study.yaml")
-    from .runner import study_settings
-    return study_settings(Path(getattr(study, "root", study)))
 
 
 def study_allowed_names(study) -> list[str]:
@@ -168,41 +178,99 @@ def study_allowed_names(study) -> list[str]:
     return names
 
 
-def check_text(text: str, *, study=None, allow: AllowList | Iterable[str] = (),
-               detector=None, path: Path | None = None) -> list["Suspect"]:
-    """Suspected personal data left in (anonymized or generated) text."""
-    if detector is None:
-        detector = make_detector(study, allow_names=study_allowed_names(study) if study else ())
-    allow = allow if isinstance(allow, AllowList) else AllowList(allow)
-    dets = detector.detect(text)
-    root = getattr(study, "root", None)
-    return [s for s in _suspects(text, dets, path) if not allow.accepts(s, root)]
-
-
-def check_files(paths: Sequence[Path], *, study=None, allow: AllowList | None = None,
-                detector=None) -> list[Suspect]:
-    """Suspects in several anonymized transcripts (names are shared across the files)."""
-    from .runner import read_source
-    if detector is None:
-        detector = make_detector(study, allow_names=study_allowed_names(study) if study else ())
-    sources = [read_source(p) for p in paths]
-    runs = detector.detect_many([s.text for s in sources])
-    allow = allow or AllowList()
-    root = getattr(study, "root", None)
+def _within_names(text: str, suspects: list[Suspect], names: Sequence[str]) -> list[Suspect]:
+    """The suspects that do not lie entirely within a study name as it stands in the text
+    ("Tessa" in "de kaart van Tessa" when Tessa is a persona; "Haarlem" in "gemeente
+    Haarlem" when the sounding board names it). A suspect that reaches beyond the name
+    ("Tessa Jansen") stays a suspect."""
+    if not names or not suspects:
+        return suspects
+    from .detector import IGNORE_CASE, PhraseIndex
+    spans = PhraseIndex(names, IGNORE_CASE).spans(text)
+    if not spans:
+        return suspects
     out = []
-    for source, dets in zip(sources, runs):
-        out += [s for s in _suspects(source.text, dets, source.path) if not allow.accepts(s, root)]
+    for s in suspects:
+        inside = all(any(a <= p < b for a, b in spans)
+                     for p in range(s.start, s.end) if text[p].isalnum())
+        if not inside:
+            out.append(s)
     return out
 
 
-def privacy_gate(study) -> None:
-    """Raise ``PrivacyGateError`` unless the study's transcripts pass the privacy check."""
+def check_text(text: str, *, study=None, allow: AllowList | Iterable[str] = (),
+               detector=None, path: Path | None = None) -> list["Suspect"]:
+    """Suspected personal data left in (anonymized or generated) text. With ``study``, the
+    names the study shows on purpose (``study_allowed_names``) are accepted where a suspect
+    lies entirely within one; meant for report text, not for transcripts."""
+    if detector is None:
+        detector = make_detector(study)
+    allow = allow if isinstance(allow, AllowList) else AllowList(allow)
+    dets = detector.detect(text)
+    root = study_root(study)
+    found = [s for s in _suspects(text, dets, path) if not allow.accepts(s, root)]
+    if study is not None:
+        found = _within_names(text, found, study_allowed_names(study))
+    return found
+
+
+def _stem_text(path: Path) -> str:
+    # "Interview_Fatima-el-Amrani" -> "Interview Fatima el Amrani": separators as spaces
+    return re.sub(r"[_.\s]+|(?<=\w)-(?=\w)", " ", Path(path).stem).strip()
+
+
+def name_suspects(paths: Sequence[Path], detector) -> list[Suspect]:
+    """Suspects in the file names themselves (line 0): "Interview Fatima el Amrani.txt".
+    A file name is a label, not a sentence: besides what the detector finds, any word of
+    it that is a first name counts, in any case ("fatima.docx", "interview roos.txt")."""
+    from .names import WORD_RE
+    stems = [_stem_text(p) for p in paths]
+    runs = detector.detect_many(stems)
+    lex = detector.lex
+    out = []
+    for p, stem, dets in zip(paths, stems, runs):
+        out += [Suspect(Path(p), 0, d.label, d.text, d.start, d.end) for d in dets]
+        for m in WORD_RE.finditer(stem):
+            key = fold(m.group(0))
+            if len(key) >= 3 and key in lex.first_names and key not in lex.common and \
+                    not any(d.start <= m.start() < d.end for d in dets):
+                out.append(Suspect(Path(p), 0, "PERSOON", m.group(0), m.start(), m.end()))
+    return out
+
+
+def check_files(paths: Sequence[Path] = (), *, study=None, allow: AllowList | None = None,
+                detector=None, transcripts: Sequence | None = None) -> list[Suspect]:
+    """Suspects in anonymized transcripts and in their file names (names are shared across
+    the files). ``transcripts``: objects with ``.path`` and ``.text`` that were already read
+    (such as ``Transcript``s); otherwise ``paths`` are read. No name is accepted for being a
+    persona or study name (see the module docstring)."""
+    from .runner import read_source
+    if detector is None:
+        detector = make_detector(study)
+    sources = list(transcripts) if transcripts is not None else [read_source(p) for p in paths]
+    runs = detector.detect_many([s.text for s in sources])
+    allow = allow or AllowList()
+    root = study_root(study)
+    found = name_suspects([Path(s.path) for s in sources], detector)
+    for source, dets in zip(sources, runs):
+        found += _suspects(source.text, dets, Path(source.path))
+    return [s for s in found if not allow.accepts(s, root)]
+
+
+def privacy_gate(study, transcripts: Sequence | None = None) -> None:
+    """Raise ``PrivacyGateError`` unless the study's transcripts pass the privacy check.
+    ``transcripts``: the study's transcripts when the caller already holds them (their
+    ``.path`` and ``.text`` are checked; nothing is read again)."""
     from .runner import source_files
-    root = Path(study.root)
-    lists = StudyLists.load(root)
-    allow = AllowList(lists.allow)
-    files, _ = source_files(study.interviews_dir) if study.interviews_dir.is_dir() else ([], [])
-    suspects = check_files(files, study=study, allow=allow) if files else []
+    root = study_root(study)
+    allow = AllowList(StudyLists.load(root).allow)
+    if transcripts is None:
+        folder = study.interviews_dir
+        files = source_files(folder)[0] if folder.is_dir() else []
+        suspects = check_files(files, study=study, allow=allow) if files else []
+    else:
+        suspects = check_files(study=study, allow=allow, transcripts=transcripts) \
+            if transcripts else []
     if suspects:
         raise PrivacyGateError(gate_message(suspects, root), study.interviews_dir)
 

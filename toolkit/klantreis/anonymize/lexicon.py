@@ -9,9 +9,12 @@ Sources, all offline:
   dutch_words.txt the adverbs, conjunctions and particles spaCy's tables lack);
 * the Dutch lemma tables of ``spacy-lookups-data`` (lookup, index and the irregular forms)
   and spaCy's Dutch stop words as a large vocabulary of ordinary words, plus the generated
-  pronominal adverbs ("erin", "daarmee"). The vocabulary only decides whether a word at the
-  start of a sentence or in lower case is a name; a capitalised word in mid-sentence is a
-  name unless ``common`` (or a keep phrase) says otherwise;
+  pronominal adverbs ("erin", "daarmee"). spaCy's tables also list most first names as
+  nouns: a first name is an ordinary word only when an explicit list has it (common_words,
+  dutch_words, deduce's common words) or it is an inflected adjective or verb form of one.
+  The vocabulary only decides whether a word at the start of a sentence or in lower case is
+  a name; a capitalised word in mid-sentence is a name unless ``common`` (or a keep phrase)
+  says otherwise;
 * the study's ``anonymization/keep.txt`` and ``deny.txt`` (see ``StudyLists``).
 
 Everything is folded to lower case without accents for lookup (``fold``).
@@ -88,12 +91,13 @@ def _deduce_items(base: Path | None, sub: str) -> set[str]:
     return items
 
 
-def _spacy_vocab() -> set[str]:
-    """Every Dutch word form in spaCy's lemma tables (lower case), or an empty set."""
+def _spacy_vocab() -> tuple[set[str], set[str], set[str]]:
+    """Every Dutch word form in spaCy's lemma tables (lower case), and the adjective and
+    verb lemmas of its index; empty sets without spacy-lookups-data."""
     try:
         import spacy_lookups_data
     except ImportError:  # pragma: no cover
-        return set()
+        return set(), set(), set()
     base = Path(spacy_lookups_data.__file__).parent / "data"
     words: set[str] = set()
     try:
@@ -102,8 +106,9 @@ def _spacy_vocab() -> set[str]:
         words.update(table)
         words.update(table.values())
         with gzip.open(base / "nl_lemma_index.json.gz", "rt", encoding="utf-8") as fh:
-            for forms in json.load(fh).values():
-                words.update(forms)
+            index = json.load(fh)
+        for forms in index.values():
+            words.update(forms)
         # the irregular forms per part of speech (adverbs such as "d'rin" -> "erin")
         with gzip.open(base / "nl_lemma_exc.json.gz", "rt", encoding="utf-8") as fh:
             for table in json.load(fh).values():
@@ -111,13 +116,17 @@ def _spacy_vocab() -> set[str]:
                     words.add(form)
                     words.update(lemmas)
     except (OSError, ValueError):  # pragma: no cover - broken install: fall back to lists
-        return set()
+        return set(), set(), set()
+    return ({fold(w) for w in words}, {fold(w) for w in index.get("adj", ())},
+            {fold(w) for w in index.get("verb", ())})
+
+
+def _spacy_stop_words() -> set[str]:
     try:
         from spacy.lang.nl.stop_words import STOP_WORDS
-        words.update(STOP_WORDS)
     except ImportError:  # pragma: no cover
-        pass
-    return {fold(w) for w in words}
+        return set()
+    return {fold(w) for w in STOP_WORDS}
 
 
 # Pronominal adverbs: er/daar/hier/waar + preposition ("erin", "daarmee", "waarover").
@@ -148,30 +157,25 @@ class Lexicon:
     keep: list[str] = field(default_factory=list)              # phrases as written
     shelters: list[str] = field(default_factory=list)
     organisations: list[str] = field(default_factory=list)     # shops/employers (soft keep)
-    max_place_words: int = 1
     _word_cache: dict = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls) -> "Lexicon":
         return _load_lexicon()
 
-    def is_first_name(self, key: str) -> bool:
-        return key in self.first_names
-
-    def is_surname(self, key: str) -> bool:
-        return key in self.surnames or key in self.interfix_surnames
-
-    def is_name(self, key: str) -> bool:
-        return key in self.first_names or key in self.surnames
-
     def is_word(self, key: str) -> bool:
-        """An ordinary Dutch word: the common list, spaCy's word forms, or a regular
-        inflection of a spaCy lemma ("vrouwen", "speelt", "mooie", "huisje")."""
+        """An ordinary Dutch word: the common list, the vocabulary, or a regular inflection
+        of a vocabulary word ("vrouwen", "speelt", "mooie", "huisje"). First names are no
+        ordinary words unless an explicit word list has them (see ``_load_lexicon``)."""
         if key in self.common or key in self.vocab:
             return True
         hit = self._word_cache.get(key)
         if hit is None:
-            hit = any(c in self.vocab for c in _base_forms(key)) or self._compound(key)
+            if key in self.first_names:
+                # "jans", "emma's": a name with an ending stays a name
+                hit = False
+            else:
+                hit = any(c in self.vocab for c in _base_forms(key)) or self._compound(key)
             self._word_cache[key] = hit
         return hit
 
@@ -280,22 +284,13 @@ def _load_lexicon() -> Lexicon:
     here = data_dir()
     deduce_dir = _deduce_lookup_dir()
     lex = Lexicon()
+    deduce_stop = {fold(w) for w in _deduce_items(deduce_dir, "whitelist/lst_stop_word")}
+    spacy_stop = _spacy_stop_words()
     common = {fold(w) for w in read_list(here / "common_words.txt", split_words=True)}
-    common |= {fold(w) for w in _deduce_items(deduce_dir, "whitelist/lst_stop_word")}
+    common |= deduce_stop
     common |= {fold(w) for w in _deduce_items(deduce_dir, "whitelist/lst_common_word")}
     lex.common = common
-    lex.stop = {fold(w) for w in _deduce_items(deduce_dir, "whitelist/lst_stop_word")}
-    try:
-        from spacy.lang.nl.stop_words import STOP_WORDS
-        lex.stop |= {fold(w) for w in STOP_WORDS}
-    except ImportError:  # pragma: no cover
-        pass
-    lex.vocab = _spacy_vocab()
-    # adverbs, conjunctions and spoken forms spaCy's tables lack: ordinary words at the
-    # start of a sentence or in lower case, but (unlike ``common``) still a name when
-    # capitalised in mid-sentence ("dit komt erin" / "met Erin")
-    lex.vocab |= {fold(w) for w in read_list(here / "dutch_words.txt", split_words=True)}
-    lex.vocab |= pronominal_adverbs()
+    lex.stop = deduce_stop | spacy_stop
     first = {fold(w) for w in _deduce_items(deduce_dir, "names/lst_first_name")}
     first |= {fold(w) for w in read_list(here / "first_names.txt", split_words=True)}
     surnames = {fold(w) for w in _deduce_items(deduce_dir, "names/lst_surname")}
@@ -303,6 +298,25 @@ def _load_lexicon() -> Lexicon:
     # Like deduce, drop ordinary words from the name lists ("De", "Aan", "Bouwen").
     lex.first_names = {w for w in first if w not in common and len(w) >= 2}
     lex.surnames = {w for w in surnames if w not in common and len(w) >= 2}
+    # The explicit Dutch word lists: ordinary words even when a name list has them.
+    # dutch_words.txt holds adverbs, conjunctions and particles spaCy's tables lack, and
+    # ordinary words that are also first names ("roos", "koop", "lente"); like ``common``
+    # they tell an ordinary word from a name at the start of a sentence and in lower case,
+    # but (unlike ``common``) a capitalised one in mid-sentence is still a name ("dit komt
+    # erin" / "met Erin").
+    explicit = {fold(w) for w in read_list(here / "dutch_words.txt", split_words=True)}
+    explicit |= pronominal_adverbs() | spacy_stop
+    # spaCy's lemma tables come from running text and list many first names as nouns
+    # ("jan", "emma", "lisa", "kim", "mohammed"): there a first name is no evidence of an
+    # ordinary word. It counts only when an explicit list has it (``common`` or above) or
+    # when it is an inflected form of an ordinary word that is no name ("lieve" of "lief").
+    spacy, adjectives, verbs = _spacy_vocab()
+    curated = explicit | common
+    names_in_spacy = (spacy & lex.first_names) - curated
+    inflected = {w for w in names_in_spacy
+                 if _inflects_ordinary(w, adjectives & curated, verbs & curated,
+                                       lex.first_names)}
+    lex.vocab = (spacy - names_in_spacy) | inflected | explicit
     places = {fold(w) for w in _deduce_items(deduce_dir, "locations/lst_placename")}
     places = {p.replace("(", "").replace(")", "") for p in places}
     places |= {fold(w) for w in read_list(here / "places.txt")}
@@ -312,8 +326,57 @@ def _load_lexicon() -> Lexicon:
     lex.keep = read_list(here / "keep.txt")
     lex.shelters = read_list(here / "shelters.txt")
     lex.organisations = read_list(here / "organisations.txt")
-    lex.max_place_words = max((len(p.split()) for p in lex.places), default=1)
     return lex
+
+
+_ADJ_ENDINGS = ("ere", "ste", "er", "st", "e")          # mooie, mooier, mooiste
+_VERB_ENDINGS = ("ten", "den", "te", "de", "t")         # speelt, speelde, speelden
+
+
+def _stem_variants(stem: str) -> set[str]:
+    """Spelling variants of a stem before an ending: "liev" -> "lief", "grot" -> "groot",
+    "dikk" -> "dik", "huiz" -> "huis"."""
+    out = {stem}
+    if len(stem) >= 2 and stem[-1] == stem[-2]:
+        out.add(stem[:-1])
+    for s in list(out):
+        if s.endswith("v"):
+            out.add(s[:-1] + "f")
+        if s.endswith("z"):
+            out.add(s[:-1] + "s")
+    for s in list(out):
+        if len(s) >= 2 and s[-1] not in _VOWELS and s[-2] in _VOWELS and \
+                (len(s) < 3 or s[-3] not in _VOWELS):
+            out.add(s[:-1] + s[-2] + s[-1])
+    return out
+
+
+def _verb_stems(infinitive: str) -> set[str]:
+    """ "kopen" -> {"kop", "koop"}, "plukken" -> {"plukk", "pluk"}, "lenen" -> {"len", "leen"}."""
+    stem = infinitive[:-2] if infinitive.endswith("en") else infinitive[:-1]
+    return _stem_variants(stem) if stem else set()
+
+
+def _inflects_ordinary(word: str, adjectives: set[str], verbs: set[str],
+                       names: set[str]) -> bool:
+    """``word`` is an adjective or verb form: its ending on an adjective or verb of the
+    curated Dutch lists (deduce's common words, common_words.txt, dutch_words.txt; the part
+    of speech from spaCy's index) that is no first name: "lieve" = "lief" + e, "kiest" =
+    "kiezen". Plurals and diminutives are no evidence (names take them too: "Jans",
+    "Daantje"), nor is spaCy's vocabulary alone, which derives words from names ("kees" as
+    a form of a verb "kezen")."""
+    for suffix in _ADJ_ENDINGS:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            for base in _stem_variants(word[: -len(suffix)]):
+                if base in adjectives and base not in names and base != word:
+                    return True
+    for suffix in _VERB_ENDINGS:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            for base in _stem_variants(word[: -len(suffix)]):
+                for inf in (base + "en", base + "n", base + base[-1] + "en"):
+                    if inf in verbs and not (_verb_stems(inf) & names) and inf != word:
+                        return True
+    return False
 
 
 @dataclass

@@ -326,10 +326,10 @@ _STREET_LOWER = re.compile(r"(?<![\w-])([a-z][\w'’-]{2,}(?:" + _STRONG + r"|" 
 _STREET_LEADING = re.compile(r"(?<![\w-])((?:Laan|Plein|Weg|Kade|Singel|Burgwal|Dijk|Hof|Park)"
                              r"[ \t]+(?:van|der|de|den|het|'t|op|naar)?(?:[ \t]+(?:van|der|de|den|het))?"
                              r"(?:[ \t]+[A-Z][\w'’-]+){1,3})(" + _HOUSE_NO + r")?(?![\w])")
-_NOT_STREET = {"straat", "weg", "laan", "plein", "kade", "dijk", "onderweg", "halfweg",
-               "hoofdstraat", "zijstraat", "winkelstraat", "snelweg", "autoweg", "fietspad",
-               "bijstand", "werkveld", "vakantiepark", "stadspark", "speelplein", "marktplein",
-               "doodlopende", "oprit", "binnenhof", "voorhof", "kerkhof", "gerechtshof"}
+# Capitalised words with a street ending that are no street without a house number
+# (only the strong endings can match without a number, so only those are listed).
+_NOT_STREET = {"onderweg", "halfweg", "hoofdstraat", "zijstraat", "winkelstraat", "snelweg",
+               "autoweg", "speelplein", "marktplein"}
 
 
 def find_addresses(text: str) -> list[Detection]:
@@ -348,7 +348,6 @@ def find_addresses(text: str) -> list[Detection]:
                 continue
             # Keep only the street itself plus what clearly belongs to it: drop leading
             # ordinary words that happened to be capitalised ("Ik woonde Kerkstraat 1").
-            start = m.start(1)
             words = list(re.finditer(r"\S+", street))
             while len(words) > 1 and (words[0].group(0) in _LEADING_STOP or
                                       words[0].group(0) in _LOWER_LEADING):

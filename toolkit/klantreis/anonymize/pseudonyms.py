@@ -23,16 +23,17 @@ class PseudonymRegistry:
     """Plans and hands out placeholders; ``mapping()`` is the key (original -> placeholder)."""
 
     def __init__(self, lexicon: Lexicon, existing: dict[str, str] | None = None):
+        """``existing``: a key file read before ({original: placeholder}, string values)."""
         self.lex = lexicon
         self._next = defaultdict(lambda: 1)
         self._by_key: dict[tuple[str, tuple[str, ...]], str] = {}   # (label, key) -> placeholder
         self._surface: dict[str, str] = {}                           # original -> placeholder
         self._person_of: dict[tuple[str, ...], tuple[str, ...]] = {}  # mention key -> entity key
         for original, placeholder in (existing or {}).items():
-            m = _PLACEHOLDER.match(str(placeholder))
+            m = _PLACEHOLDER.match(placeholder)
             if not m:
-                if isinstance(placeholder, str):
-                    self._surface[original] = placeholder
+                # [DATUM], [BSN] ... and original -> neutral file names: kept as they are
+                self._surface[original] = placeholder
                 continue
             label, n = m.group(1), int(m.group(2))
             self._by_key[(label, self._key(label, original))] = placeholder
@@ -47,8 +48,7 @@ class PseudonymRegistry:
             # "Jantje", "Keesje", "Sannetje" are Jan, Kees, Sanne (also when a name list
             # holds the diminutive); "-ke"/"-ie" forms (Marieke, Annie) are names of their own
             base = None
-            if k not in self.lex.first_names or k.endswith(("tje", "pje", "je")) and \
-                    not k.endswith("ie"):
+            if k not in self.lex.first_names or k.endswith("je"):
                 base = self.lex.diminutive_base(k)
             toks.append(base or k)
         return tuple(toks)

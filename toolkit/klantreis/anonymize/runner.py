@@ -6,32 +6,43 @@ is written):
 * an output file that already exists is never overwritten;
 * every input must read as text (empty, binary, > 50 MB, unreadable: refused);
 * the key file (original -> placeholder) and the spans file contain the personal data
-  itself: they are written only where asked, with permissions 0600, and never inside the
-  study folder (unless ``force_key_in_study``), SRC or the output folder;
-* files are written to a temporary name and renamed, so no half-written file remains.
+  itself: they are written only where asked, with permissions 0600, never to the same
+  file, and never inside the study folder (unless ``force_key_in_study``), SRC or the
+  output folder; the anonymized transcripts get the usual permissions;
+* files are written to a temporary name and renamed (``klantreis.fileio.write_atomic``),
+  so no half-written file remains.
 
 Output names: ``R01.txt`` -> ``R01.txt``, ``R02.md`` -> ``R02.md``; ``.docx``, ``.vtt``
 and ``.srt`` become ``.txt`` with the text as the transcript reader stores it (for docx:
-one paragraph a line; for subtitles one ``[hh:mm:ss] Label: text`` line per cue).
+one paragraph a line; for subtitles one ``[hh:mm:ss] Label: text`` line per cue). A file
+name in which the detector finds anything ("Interview Fatima el Amrani.docx") gets a
+neutral name instead, ``transcript-001.txt``, numbered in input order; the original name
+is recorded only in the key file (``{"Interview Fatima el Amrani.docx":
+"transcript-001.txt"}``), never printed.
 """
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from ..errors import InputError, KlantreisError
 from ..fileio import write_atomic
 from ..progress import say, track
+from ..transcripts import (
+    MAX_BYTES,
+    SUPPORTED,
+    decode_bytes,
+    normalize_newlines,
+    read_transcript,
+    transcript_files,
+)
 from .base import AnonymizationSettings
 from .lexicon import StudyLists
 from .pseudonyms import PseudonymRegistry, apply
-
-SUPPORTED = (".txt", ".md", ".docx", ".vtt", ".srt")
-MAX_BYTES = 50 * 1024 * 1024
-_SKIP = {"respondenten.csv", "respondenten.xlsx", "thumbs.db", "desktop.ini"}
 
 
 @dataclass
@@ -49,6 +60,7 @@ class RunResult:
     key_path: Path | None = None
     spans_path: Path | None = None
     skipped: list[str] = field(default_factory=list)
+    renamed: int = 0        # outputs that got a neutral name (a name in the file name)
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -57,76 +69,40 @@ def read_source(path: Path) -> SourceText:
     """The text of a transcript as the toolkit stores it (offsets point into it).
 
     Uses ``klantreis.transcripts.read_transcript`` (all formats); a plain text file whose
-    speaker turns that reader cannot find is still anonymized from its decoded text.
+    speaker turns that reader cannot find is still anonymized from its decoded text. Every
+    other problem the reader reports (empty, too big, binary, unreadable) stands.
     """
     path = Path(path)
     try:
-        from .. import transcripts as tr
-    except ImportError:  # pragma: no cover - the reader is part of the package
-        tr = None
-    if tr is not None:
-        try:
-            t = tr.read_transcript(path)
-            return SourceText(path, t.text, t.format)
-        except InputError:
-            if path.suffix.lower() not in (".txt", ".md"):
-                raise
-            raw = _check_size(path)
-            text, _enc = tr.decode_bytes(raw, path)     # raises for binary data
-            text = tr.normalize_newlines(text)
-            if not text.strip():
-                raise InputError("leeg bestand: er staat geen tekst in", path) from None
-            return SourceText(path, text, path.suffix.lower()[1:])
-    return _read_plain(path)
-
-
-def _check_size(path: Path) -> bytes:
-    size = path.stat().st_size
-    if size > MAX_BYTES:
-        raise InputError(f"bestand is te groot ({size // (1024 * 1024)} MB; maximaal 50 MB)", path)
-    if size == 0:
-        raise InputError("leeg bestand: er staat geen tekst in", path)
+        t = read_transcript(path)
+        return SourceText(path, t.text, t.format)
+    except InputError as err:
+        problem = err
+    if path.suffix.lower() not in (".txt", ".md") or not path.is_file() or \
+            not 0 < path.stat().st_size <= MAX_BYTES:
+        raise problem
     try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"bestand kan niet worden gelezen ({exc.strerror})", path) from None
-
-
-def _read_plain(path: Path) -> SourceText:  # pragma: no cover - fallback without transcripts.py
-    if path.suffix.lower() not in (".txt", ".md"):
-        raise InputError("dit bestandstype kan zonder transcriptlezer niet worden gelezen", path)
-    raw = _check_size(path)
-    if b"\x00" in raw[:8192]:
-        raise InputError("dit is geen tekstbestand (binaire gegevens)", path)
-    for enc in ("utf-8-sig", "cp1252"):
-        try:
-            text = raw.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise InputError("onleesbare tekenset (geen UTF-8 of Windows-1252)", path)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+        raw = path.read_bytes()
+    except OSError:
+        raise problem from None
+    text = normalize_newlines(decode_bytes(raw, path)[0])     # binary data: refused
     if not text.strip():
-        raise InputError("leeg bestand: er staat geen tekst in", path)
+        raise problem
     return SourceText(path, text, path.suffix.lower()[1:])
 
 
 def source_files(src: Path) -> tuple[list[Path], list[str]]:
-    """Transcript files in SRC (or SRC itself), in name order, and the names skipped."""
+    """Transcript files in SRC (or SRC itself) in the transcript reader's natural order
+    (R2 before R10), and the names of the files skipped (no transcript)."""
+    src = Path(src)
     if src.is_file():
         return [src], []
+    notes: list[str] = []
     files, skipped = [], []
-    for p in sorted(src.iterdir(), key=lambda p: p.name.casefold()):
-        if p.name.startswith((".", "~$", "_")) or not p.is_file():
-            continue
-        if p.name.lower() in _SKIP:
-            continue
-        if p.suffix.lower() in SUPPORTED:
-            files.append(p)
-        else:
-            skipped.append(p.name)
-    return files, skipped
+    for p in transcript_files(src, notes):
+        (files if p.suffix.lower() in SUPPORTED else skipped).append(p)
+    names = [p.name for p in skipped] + [note.split(": ", 1)[0] for note in notes]
+    return files, names
 
 
 def output_name(path: Path) -> str:
@@ -134,31 +110,47 @@ def output_name(path: Path) -> str:
     return path.stem + (suffix if suffix in (".txt", ".md") else ".txt")
 
 
+NEUTRAL_NAME = "transcript-{:03d}{}"
+_NEUTRAL_RE = re.compile(r"^transcript-(\d+)\.(?:txt|md)$")
+
+
+def output_names(files: Sequence[Path], detector, existing_key: dict[str, str] | None = None
+                 ) -> tuple[list[str], dict[str, str]]:
+    """The output name of every input file, and {original name: neutral name} for the
+    files whose name holds something the detector finds ("Interview Fatima.txt" ->
+    "transcript-001.txt", numbered in input order, continuing after the numbers an
+    existing key file already used)."""
+    from .gate import name_suspects
+    flagged = {s.path for s in name_suspects(list(files), detector)}
+    plain = {output_name(f).casefold() for f in files if f not in flagged}
+    used = [int(m.group(1)) for v in (existing_key or {}).values()
+            if isinstance(v, str) and (m := _NEUTRAL_RE.match(v))]
+    n = max(used, default=0)
+    names, renamed = [], {}
+    for f in files:
+        if f not in flagged:
+            names.append(output_name(f))
+            continue
+        suffix = Path(output_name(f)).suffix
+        n += 1
+        while NEUTRAL_NAME.format(n, suffix).casefold() in plain:
+            n += 1
+        new = NEUTRAL_NAME.format(n, suffix)
+        names.append(new)
+        renamed[f.name] = new
+    return names, renamed
+
+
 # --- locating the study ----------------------------------------------------------------
 
 def find_study_root(src: Path) -> Path | None:
     """SRC itself, its parent or grandparent when it holds a study.yaml."""
+    src = Path(src).expanduser()
     here = src if src.is_dir() else src.parent
     for cand in (here, here.parent, here.parent.parent):
         if (cand / "study.yaml").is_file():
             return cand
     return None
-
-
-def study_settings(root: Path | None) -> AnonymizationSettings:
-    """``study.yaml: anonymization`` of a study folder. Only that block is read: raw
-    transcripts are often anonymized before the rest of study.yaml is filled in."""
-    if root is None or not (Path(root) / "study.yaml").is_file():
-        return AnonymizationSettings()
-    from ..yamlio import load_yaml
-    path = Path(root) / "study.yaml"
-    data = load_yaml(path).data
-    block = data.get("anonymization") if isinstance(data, dict) else None
-    if block is not None and not isinstance(block, dict):
-        from ..errors import SchemaError
-        raise SchemaError("'anonymization' moet een lijst van instellingen zijn "
-                          "(keep_ages: true, ...)", path)
-    return AnonymizationSettings.from_mapping(block, path)
 
 
 def _inside(child: Path, parent: Path) -> bool:
@@ -188,8 +180,10 @@ def anonymize_folder(src: str | Path, out: str | Path, *, key: str | Path | None
                      spans: str | Path | None = None, study: str | Path | None = None,
                      force_key_in_study: bool = False,
                      settings: AnonymizationSettings | None = None,
-                     detector=None) -> RunResult:
-    """Anonymize every transcript in ``src`` into ``out``; see the module docstring."""
+                     use_deduce: bool | None = None, detector=None) -> RunResult:
+    """Anonymize every transcript in ``src`` into ``out``; see the module docstring.
+    ``settings`` default to the study's (``AnonymizationSettings.for_study``);
+    ``use_deduce`` overrides that one setting."""
     src = Path(src).expanduser()
     out = Path(out).expanduser()
     if not src.exists():
@@ -203,7 +197,7 @@ def anonymize_folder(src: str | Path, out: str | Path, *, key: str | Path | None
     root = Path(study).expanduser().resolve() if study else find_study_root(src)
     if study and not (root / "study.yaml").is_file():
         raise KlantreisError("geen study.yaml in deze map", root)
-    private_paths = {}
+    private_paths: dict[str, Path] = {}
     for opt, value in (("--key", key), ("--spans", spans)):
         if value is None:
             continue
@@ -223,63 +217,70 @@ def anonymize_folder(src: str | Path, out: str | Path, *, key: str | Path | None
         if opt == "--spans" and p.exists():
             raise KlantreisError("--spans: dit bestand bestaat al en wordt niet overschreven", p)
         private_paths[opt] = p
+    if len(private_paths) == 2 and \
+            private_paths["--key"].resolve() == private_paths["--spans"].resolve():
+        raise KlantreisError("--key en --spans wijzen naar hetzelfde bestand; kies voor de "
+                             "vondsten een ander bestand dan voor de sleutel",
+                             private_paths["--spans"])
 
     files, skipped = source_files(src)
     if not files:
         raise KlantreisError(f"geen transcripten gevonden ({', '.join(SUPPORTED)})", src)
-    names: dict[str, Path] = {}
-    for f in files:
-        name = output_name(f)
-        if name.casefold() in {n.casefold() for n in names}:
+    existing = _load_key(private_paths["--key"]) if "--key" in private_paths and \
+        private_paths["--key"].exists() else None
+    if settings is None:
+        settings = AnonymizationSettings.for_study(root)
+    settings = settings.with_overrides(use_deduce=use_deduce)
+    if detector is None:
+        from .detector import Detector
+        detector = Detector(settings=settings, lists=StudyLists.load(root))
+    # a name in a file name ("Interview Fatima.txt") must not reach the output folder
+    names, renamed = output_names(files, detector, existing)
+    seen: dict[str, Path] = {}
+    for f, name in zip(files, names):
+        if name.casefold() in seen:
             raise KlantreisError(f"twee bronbestanden geven hetzelfde uitvoerbestand '{name}' "
-                                 f"(ook {names[[n for n in names if n.casefold() == name.casefold()][0]].name})", f)
-        names[name] = f
+                                 f"(ook {seen[name.casefold()].name})", f)
+        seen[name.casefold()] = f
         if (out / name).exists():
             raise KlantreisError("uitvoerbestand bestaat al en wordt niet overschreven; kies een "
                                  "lege uitvoermap", out / name)
 
     sources = [read_source(f) for f in track(files, desc="lezen", unit="bestand")]
-    if settings is None:
-        settings = study_settings(root)
-    if detector is None:
-        from .detector import Detector
-        detector = Detector(settings=settings, lists=StudyLists.load(root))
     say(f"{len(sources)} transcript(en) doorzoeken op persoonsgegevens...")
     detections = detector.detect_many([s.text for s in sources],
                                       progress=lambda xs: track(xs, desc="anonimiseren",
                                                                 unit="bestand"))
-    existing = _load_key(private_paths["--key"]) if "--key" in private_paths and \
-        private_paths["--key"].exists() else None
     registry = PseudonymRegistry(detector.lex, existing)
     registry.plan(detections)
     outputs = []
-    result = RunResult(skipped=skipped)
+    result = RunResult(skipped=skipped, renamed=len(renamed))
     span_lines = []
-    for source, dets in zip(sources, detections):
+    for source, name, dets in zip(sources, names, detections):
         text = apply(source.text, dets, registry)
-        name = output_name(source.path)
         outputs.append((out / name, text))
         counts = Counter(d.label for d in dets)
         result.per_file[name] = counts
         result.counts.update(counts)
-        rel = source.path.name
         for d in dets:
-            span_lines.append(json.dumps({"file": rel, "start": d.start, "end": d.end,
+            span_lines.append(json.dumps({"file": source.path.name, "output": name,
+                                          "start": d.start, "end": d.end,
                                           "label": d.label, "text": d.text,
                                           "placeholder": registry.placeholder(d)},
                                          ensure_ascii=False))
     out.mkdir(parents=True, exist_ok=True)
     for path, text in outputs:
-        write_atomic(path, text)
+        write_atomic(path, text, overwrite=False)        # normal permissions
         result.written.append(path)
     if "--key" in private_paths:
+        # original -> placeholder, and original file name -> neutral file name
+        mapping = {**registry.mapping(), **renamed}
         write_atomic(private_paths["--key"],
-                     json.dumps(registry.mapping(), ensure_ascii=False, indent=1) + "\n",
-                     private=True)
+                     json.dumps(mapping, ensure_ascii=False, indent=1) + "\n", private=True)
         result.key_path = private_paths["--key"]
     if "--spans" in private_paths:
         write_atomic(private_paths["--spans"], "\n".join(span_lines) + ("\n" if span_lines else ""),
-                     private=True)
+                     private=True, overwrite=False)
         result.spans_path = private_paths["--spans"]
     return result
 
@@ -293,5 +294,11 @@ def summary_lines(result: RunResult) -> list[str]:
     return lines
 
 
-__all__: list[Any] = ["anonymize_folder", "read_source", "RunResult", 
-                      "find_study_root", "study_settings"]
+__all__: list[Any] = [
+    "RunResult",
+    "anonymize_folder",
+    "find_study_root",
+    "output_names",
+    "read_source",
+    "source_files",
+]

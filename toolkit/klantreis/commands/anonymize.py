@@ -3,7 +3,8 @@ klantreis anonymize --check DIR
 
 The first form anonymizes raw transcripts (SRC is never changed); the second lists
 suspected leftovers in already anonymized transcripts (file:line, the kind of suspect and
-the suspect word itself, never the sentence) and exits with 3 when there are any.
+the suspect word itself, never the sentence; line 0 is the file name) and exits with 3
+when there are any. That list holds personal data: the output says so.
 """
 from __future__ import annotations
 
@@ -41,22 +42,13 @@ def run(args) -> int:
         return _check(args)
     if not args.src or not args.out:
         raise KlantreisError("geef een bronmap en --out MAP (of --check MAP)")
-    from ..anonymize.base import AnonymizationSettings
-    from ..anonymize.runner import (
-        anonymize_folder,
-        find_study_root,
-        study_settings,
-        summary_lines,
-    )
+    from ..anonymize.runner import anonymize_folder, summary_lines
     from ..progress import say
-    src = Path(args.src)
-    root = Path(args.study) if args.study else find_study_root(src)
-    settings = study_settings(root) if root is not None and (root / "study.yaml").is_file() \
-        else AnonymizationSettings()
-    if args.no_deduce:
-        settings.use_deduce = False
-    result = anonymize_folder(src, args.out, key=args.key, spans=args.spans, study=args.study,
-                              force_key_in_study=args.force_key_in_study, settings=settings)
+    # the study's settings are read in one place (AnonymizationSettings.for_study, inside
+    # anonymize_folder); the command line only switches deduce off
+    result = anonymize_folder(args.src, args.out, key=args.key, spans=args.spans,
+                              study=args.study, force_key_in_study=args.force_key_in_study,
+                              use_deduce=False if args.no_deduce else None)
     total = sum(result.counts.values())
     print(f"{len(result.written)} transcript(en) geanonimiseerd naar {args.out}: "
           f"{total} vervangingen.")
@@ -64,6 +56,11 @@ def run(args) -> int:
         say(line)
     if result.skipped:
         say(f"overgeslagen (geen transcript): {len(result.skipped)} bestand(en)")
+    if result.renamed:
+        where = ("de oorspronkelijke namen staan alleen in de sleutel" if result.key_path else
+                 "de oorspronkelijke namen zijn nergens bewaard (gebruik --key om ze te bewaren)")
+        print(f"{result.renamed} bestandsna(a)m(en) bevatten mogelijk een naam en kregen een "
+              f"neutrale naam (transcript-001.txt, ...); {where}.")
     if result.key_path:
         print(f"Sleutel geschreven naar {result.key_path} (alleen voor jou leesbaar). "
               f"Bewaar hem beveiligd en deel hem niet.")
@@ -75,19 +72,14 @@ def run(args) -> int:
 
 
 def _check(args) -> int:
-    from ..anonymize.gate import (
-        AllowList,
-        check_files,
-        make_detector,
-        study_allowed_names,
-    )
+    from ..anonymize.gate import AllowList, check_files, make_detector
     from ..anonymize.lexicon import StudyLists
     from ..anonymize.runner import find_study_root, source_files
     from ..errors import KlantreisError
-    target = Path(args.check)
+    target = Path(args.check).expanduser()
     if not target.exists():
         raise KlantreisError("map bestaat niet", target)
-    root = Path(args.study).resolve() if args.study else find_study_root(target)
+    root = Path(args.study).expanduser().resolve() if args.study else find_study_root(target)
     study = None
     if root is not None and (root / "study.yaml").is_file():
         try:
@@ -98,18 +90,22 @@ def _check(args) -> int:
     files, _ = source_files(target)
     if not files:
         raise KlantreisError("geen transcripten gevonden", target)
-    names = study_allowed_names(study) if study is not None and not isinstance(study, Path) else []
-    detector = make_detector(study, use_deduce=False if args.no_deduce else None,
-                             allow_names=names)
+    # transcripts get no exception for persona or study names (a respondent's daughter
+    # may be called like a persona): only allow.txt accepts a suspect
+    detector = make_detector(study, use_deduce=False if args.no_deduce else None)
     allow = AllowList(StudyLists.load(root).allow if root is not None else [])
     suspects = check_files(files, study=study, allow=allow, detector=detector)
-    for s in suspects:
+    if suspects:
         # the suspect word itself is needed to judge it and to accept it in allow.txt
+        print("Let op: deze lijst bevat mogelijk persoonsgegevens (de verdachte woorden "
+              "zelf). Plak hem niet in tickets, e-mails of logbestanden.")
+    for s in suspects:
         print(f"{s.where(root)}: {s.reason}: {s.token}")
     if suspects:
         print(f"{len(suspects)} verdachte woorden in {len({s.path for s in suspects})} van "
               f"{len(files)} bestand(en). Vervang ze, of accepteer ze in "
-              f"anonymization/allow.txt ('BESTAND:REGEL woord').", file=sys.stderr)
+              f"anonymization/allow.txt ('BESTAND:REGEL woord'; regel 0 is de "
+              f"bestandsnaam).", file=sys.stderr)
         return 3
     print(f"Geen verdachte woorden in {len(files)} bestand(en).")
     return 0
