@@ -51,6 +51,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "toolkit"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 DATA = ROOT / "benchmarks" / "data" / "anonymization"
 EVAL = ROOT.parent / "shared" / "eval"
@@ -380,7 +381,10 @@ def main(argv: list[str]) -> int:
     from klantreis.anonymize.engine import cache_exists
     from klantreis.progress import set_quiet
 
+    from _util import verdict
+
     set_quiet(True)
+    targets: dict[str, bool | None] = {}
     settings = AnonymizationSettings(use_deduce=not args.no_deduce)
     print(f"deduce: {'uit' if args.no_deduce else 'aan'}; cache "
           f"{'aanwezig' if cache_exists() else 'wordt nu eenmalig gebouwd'}")
@@ -456,6 +460,8 @@ def main(argv: list[str]) -> int:
                   f" ({per['precision']:.3f}); op enige entiteit: {per['precision_entity']:.3f}")
             print("   (LOC: landen blijven standaard staan, keep_countries; CoNLL telt ze als LOC)")
             if split == "testa":
+                targets["CoNLL PER recall >= 0.95"] = per["recall"] >= 0.95
+                targets["CoNLL PER precisie >= 0.80"] = per["precision"] >= 0.80
                 w = words_per_second(detector, texts)
                 wps.append(w)
                 print(f"   snelheid CoNLL: {w[0]:,.0f} woorden/s (klok), {w[1]:,.0f} woorden "
@@ -473,7 +479,9 @@ def main(argv: list[str]) -> int:
         pass
     print(f"Eigen set: identificatoren volledig en geen publieke instantie verwijderd: "
           f"{'ja' if ok else 'NEE'}")
-    return 0
+    targets["eigen set: identificatoren 1.0, geen keep-item weg"] = ok
+    targets[f"snelheid >= {WORDS_PER_S_TARGET:,} woorden/s"] = cpu >= WORDS_PER_S_TARGET
+    return verdict(targets)
 
 
 if __name__ == "__main__":
