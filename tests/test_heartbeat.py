@@ -213,3 +213,107 @@ def test_quote_boxes_never_overlap(boxes):
     for (x0, w0), (x1, _) in zip(spans, spans[1:]):
         assert x0 + w0 + gap <= x1 + 1e-6
     assert all(x >= -1e-6 and x + w <= right + 1e-6 for x, w in spans)
+
+
+# --- review fixes: subtitles, labels, legend, posters, parallel ---------------------------------
+
+def _texts(fig):
+    from klantreis.heartbeat import text_artists
+    return [t.get_text() for t in text_artists(fig)]
+
+
+def test_mixed_codings_are_said_on_heartbeat_and_poster(data):
+    from dataclasses import replace
+    journey, codebook, hbs, personas = data
+    hb = replace(hbs[0], source="mixed")
+    assert any("deels op basis van machinesuggesties" in t
+               for t in _texts(build_heartbeat_figure(hb, journey)))
+    assert any("deels op basis van machinesuggesties" in t
+               for t in _texts(build_poster(personas[0], hb, journey)))
+    fig = plot_comparison([hb, replace(hbs[1], source="mixed")], journey)
+    assert any("machinesuggesties" in t for t in _texts(fig))
+
+
+def test_no_data_label_is_never_broken_inside_a_word():
+    journey, _, hbs, _ = study_data(with_gap=True)
+    for width in (9.5, 5.0, 3.5):
+        fig = build_heartbeat_figure(hbs[0], journey, figsize=(width, 6.7))
+        labels = [t for t in _texts(fig) if "gege" in t and "gestippeld" not in t]
+        assert all(t.replace("\n", " ") == "geen gegevens" for t in labels)
+        assert overflowing_texts(fig) == []
+
+
+def test_comparison_legend_with_many_long_names_fits():
+    from dataclasses import replace
+    journey, _, hbs, _ = study_data()
+    many = [replace(hbs[i % 2], persona=f"p{i}", color="",
+                    persona_name=f"Een fictieve persona met een lange naam {i}")
+            for i in range(10)]
+    fig = plot_comparison(many, journey)
+    assert overflowing_texts(fig) == []
+    legend = fig.axes[0].get_legend()
+    assert legend._ncols >= 2
+    labels = [t.get_text() for t in legend.get_texts()]
+    assert len(set(labels)) == len(labels)            # cut labels stay distinguishable
+    # the legend sits above the curve, not on it
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    curve = next(ax for ax in fig.axes if ax.get_lines())
+    assert legend.get_window_extent(renderer).y0 >= curve.get_window_extent(renderer).y1 - 1
+
+
+def test_poster_faces_headers_and_phase_levels():
+    from klantreis.colours import text_on
+    from klantreis.posters import FACE
+    journey, codebook, hbs, personas = study_data()
+    long_names = Journey(journey.id, journey.name, phases=[
+        Phase(p.id, p.name + " met een naam die in het paneel zeker over twee regels loopt",
+              steps=p.steps) for p in journey.phases],
+        organisations=journey.organisations, code_map=journey.code_map)
+    hb = compute_heartbeats(long_names, codebook, [], {"R01": "a"}, personas=personas)[0]
+    card = {"name": "Anna", "description": "Fictief.", "needs": [], "goals": [],
+            "color": "#F0E442"}
+    fig = build_poster(card, hbs[0], journey, code_names={c.id: c.name for c in codebook.codes})
+    texts = _texts(fig)
+    assert FACE["neutraal"] == "\U0001F610"
+    faces = [t[0] for t in texts if t[:1] in set(FACE.values())]
+    assert faces
+    # phase headers: dark text on light colours, white on dark ones
+    header = [t for t in fig.findobj(lambda a: hasattr(a, "get_text"))
+              if t.get_text() == journey.phases[0].name and t.get_fontweight() == "bold"]
+    assert header and all(t.get_color() == text_on(hbs[0].color) for t in header[:1])
+    # every phase level is shown, even when the names wrap
+    fig = build_poster(card, hb, long_names)
+    levels = [t for t in (x.replace("\n", " ") for x in _texts(fig))
+              if t.endswith(": geen gegevens") and "over twee regels loopt" in t]
+    assert len(levels) == len(long_names.phases)
+    assert overflowing_texts(fig) == []
+    assert_min_font_size(fig, 9.0)
+
+
+def test_neutral_quotes_get_the_neutral_face():
+    journey, codebook, _, personas = study_data()
+    codings = [Coding("R01", "steun", 0, 60, "A", valence=0, id=1)]
+    text = "Het was gewoon een dag zoals alle andere dagen in de opvang, niet meer."
+    transcripts = [Transcript("R01", Path("R01.txt"), text + " " * 10, "0" * 64, "txt",
+                              "utf-8")]
+    hb = compute_heartbeats(journey, codebook, codings, {"R01": "a"}, transcripts,
+                            personas=personas)[0]
+    fig = build_poster(personas[0], hb, journey)
+    assert any(t.startswith("\U0001F610 \u201c") for t in _texts(fig))
+    assert not any(t.startswith("\u2639 \u201cHet was gewoon") for t in _texts(fig))
+
+
+def test_pool_is_sized_by_workers_not_by_jobs(monkeypatch):
+    from klantreis import parallel
+    monkeypatch.setenv("KLANTREIS_WORKERS", "2")
+    try:
+        assert parallel.run_all([(abs, (-1,), {}), (abs, (-2,), {})]) == [1, 2]
+        pool = parallel._pool
+        assert parallel.run_all([(abs, (-i,), {}) for i in range(5)]) == list(range(5))
+        assert parallel._pool is pool
+        assert parallel.run_all([(abs, (-3,), {}), (abs, (-4,), {}), (abs, (-5,), {})]) == \
+            [3, 4, 5]
+        assert parallel._pool is pool
+    finally:
+        parallel.shutdown()

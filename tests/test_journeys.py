@@ -340,3 +340,64 @@ def test_heartbeat_and_poster_commands_write_outputs(cli_study, capsys):
             assert chunk not in out.out + out.err + out2.out + out2.err
     assert main(["-q", "heartbeat", str(root), "--persona", "zz"]) == 2
     assert "persona 'zz'" in capsys.readouterr().err
+
+
+# --- shared helpers: duplicates, passages, colours and names -----------------------------------
+
+def test_two_coders_on_one_passage_count_once():
+    journey, codebook, codings, assignments, transcripts, _ = tiny()
+    twice = codings + [Coding(c.respondent_id, c.code, c.start, c.end, coder="B",
+                              valence=c.valence, phase=c.phase) for c in codings]
+    one = compute_heartbeat(journey, codebook, codings, assignments, transcripts, persona_id="p")
+    two = compute_heartbeat(journey, codebook, twice, assignments, transcripts, persona_id="p")
+    assert one.to_frame().equals(two.to_frame())
+    assert two.n_passages == one.n_passages == 9
+
+
+def test_quotes_never_slice_outside_the_transcript():
+    journey, codebook, _, _, transcripts, texts = tiny()
+    n = len(texts["R1"])
+    bad = [Coding("R1", "x_neg", n - 5, n + 40, "A", valence=-3, quote="het eigen citaat"),
+           Coding("R2", "x_neg", 0, 40, "A", valence=-3)]
+    hb = compute_heartbeat(journey, codebook, bad, {"R1": "p", "R2": "p"}, transcripts,
+                           persona_id="p")
+    quotes = {q.respondent_id: q.text for q in hb.moment("a").quotes}
+    assert quotes["R1"] == "het eigen citaat"
+    assert quotes["R2"] == trim_quote(texts["R2"][0:40])
+
+
+def test_heartbeats_without_persona_colours_get_distinct_ones():
+    from klantreis.journeys import compute_heartbeats
+    journey, codebook, codings, assignments, transcripts, _ = tiny()
+    hbs = compute_heartbeats(journey, codebook, codings, assignments, transcripts)
+    assert [hb.name for hb in hbs] == ["p", "q"]
+    assert len({hb.color for hb in hbs}) == 2
+    hbs = compute_heartbeats(journey, codebook, codings, assignments, transcripts,
+                             personas=[{"id": "q", "name": "Kwee", "color": "#CC79A7"},
+                                       {"id": "p", "name": "Pee", "color": "#CC79A7"}])
+    assert [hb.name for hb in hbs] == ["Kwee", "Pee"]
+    assert hbs[0].color == "#CC79A7" and hbs[1].color != "#CC79A7"
+
+
+def test_heartbeats_for_study_takes_the_persona_stage_personas(cli_study):
+    from klantreis.journeys import heartbeats_for_study
+    from klantreis.models import Persona
+    from klantreis.study import Study
+    root, _ = cli_study
+    study = Study.load(root)
+    assignments = {"R1": "groep_1", "R2": "groep_1", "R3": "groep_2"}
+    res = heartbeats_for_study(study, assignments=assignments)
+    assert [hb.name for hb in res.heartbeats] == ["groep_1", "groep_2"]
+    assert len({hb.color for hb in res.heartbeats}) == 2
+    personas = [Persona("groep_2", "Groep 2", color="#E69F00"),
+                Persona("groep_1", "Groep 1", color="")]
+    res = heartbeats_for_study(study, assignments=assignments, personas=personas)
+    assert [(hb.name, hb.color) for hb in res.heartbeats] == [
+        ("Groep 2", "#E69F00"), ("Groep 1", "#0072B2")]
+
+
+def test_source_note_says_mixed_and_suggestions():
+    from klantreis.journeys import source_note
+    assert source_note("human") == ""
+    assert "machinesuggesties" in source_note("suggestions")
+    assert "deels" in source_note("mixed")

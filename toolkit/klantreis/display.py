@@ -269,7 +269,12 @@ def persona_html(persona, codebook: "Codebook | None" = None) -> str:
     for code in persona.codes:
         name, _, color = _code_info(codebook, code)
         names.append(f'<span class="kr-chip" style="background:{color}">{_e(name)}</span>')
-    attrs = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in persona.attributes.items())
+    def shown(v):   # typed by the loader: say it the way the researcher wrote it
+        if isinstance(v, bool):
+            return "ja" if v else "nee"
+        return ", ".join(map(str, v)) if isinstance(v, (list, tuple)) else v
+    attrs = "".join(f"<dt>{_e(k)}</dt><dd>{_e(shown(v))}</dd>"
+                    for k, v in persona.attributes.items())
 
     def items(title: str, values: list[str]) -> str:
         return (f"<p><b>{title}</b></p><ul>" + "".join(f"<li>{_e(v)}</li>" for v in values)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Any, ClassVar, Iterable, Sequence
 
 import matplotlib
 import numpy as np
@@ -28,20 +28,21 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import ConnectionPatch, FancyBboxPatch
 from matplotlib.text import Text
 
+from .colours import (
+    DESIRED,
+    GREY,
+    HIGH,
+    LIGHT,
+    OKABE_ITO,
+    PAIN,
+    PERSONA_CYCLE,
+    distinct,
+    readable_on_white,
+)
 from .journeys import Heartbeat, KeyMoment
 from .models import Journey
 
-# Okabe & Ito (2008): distinguishable with every common colour-vision deficiency
-OKABE_ITO = {
-    "orange": "#E69F00", "skyblue": "#56B4E9", "green": "#009E73", "yellow": "#F0E442",
-    "blue": "#0072B2", "vermillion": "#D55E00", "purple": "#CC79A7", "black": "#000000",
-}
-PAIN = OKABE_ITO["vermillion"]
-HIGH = OKABE_ITO["green"]
-DESIRED = OKABE_ITO["orange"]
-GREY = "#6b6b6b"
-LIGHT = "#f1f1f1"
-PERSONA_CYCLE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
+# the palette (Okabe & Ito 2008) and the pain/high colours live in klantreis.colours
 LINESTYLES = ["-", (0, (6, 2)), (0, (1.2, 1.6)), (0, (6, 1.5, 1.2, 1.5))]
 MARKERS = ["o", "s", "D", "P", "X", "h"]
 PAIN_GLYPH, HIGH_GLYPH = "\u25bc", "\u25b2"   # ▼ ▲ (DejaVu Sans has both)
@@ -79,19 +80,20 @@ class TextFitter:
     Word widths are measured with the figure's renderer (the font metrics the PNG, PDF and
     SVG share) and cached; a line is its words plus spaces (exact for matplotlib's layout).
     A word wider than the box is broken; at the minimum size the text is cut with an
-    ellipsis rather than allowed to overflow.
+    ellipsis rather than allowed to overflow. The heartbeats, the posters and the persona
+    cards all measure, wrap and cut with this one class.
     """
 
     UNIT = 100.0           # measure at 100 pt / 72 dpi (hinting negligible) and scale ...
     SAFETY = 1.03          # ... with a margin, since coarse renderings hint a bit wider
+    # (family, text, weight, style) -> width at 1 pt, shared by every figure of the process
+    _WIDTHS: ClassVar[dict[tuple, float]] = {}
+    _MEASURER: ClassVar[Any] = None
 
     def __init__(self, fig: Figure, family: str = "DejaVu Sans"):
-        from matplotlib.backends.backend_agg import RendererAgg
         self.fig = fig
         self.family = family
         self.renderer = fig.canvas.get_renderer()
-        self._measurer = RendererAgg(16, 16, PT_PER_INCH)
-        self._cache: dict[tuple, float] = {}
         self._heights: dict[tuple, tuple[float, float]] = {}
         self._probe = Text(0, 0, "", figure=fig)
 
@@ -100,12 +102,17 @@ class TextFitter:
 
     def _measure(self, s: str, size: float, weight: str, style: str) -> float:
         """Width in points: the width at 100 pt (cached per word and face) scaled."""
-        key = (s, weight, style)
-        w = self._cache.get(key)
+        key = (self.family, s, weight, style)
+        w = self._WIDTHS.get(key)
         if w is None:
-            px, _, _ = self._measurer.get_text_width_height_descent(
+            if TextFitter._MEASURER is None:
+                from matplotlib.backends.backend_agg import RendererAgg
+                TextFitter._MEASURER = RendererAgg(16, 16, PT_PER_INCH)
+            px, _, _ = TextFitter._MEASURER.get_text_width_height_descent(
                 s, self._prop(self.UNIT, weight, style), ismath=False)
-            w = self._cache[key] = px / self.UNIT * self.SAFETY
+            if len(self._WIDTHS) > 200_000:          # a long-lived notebook: start over
+                self._WIDTHS.clear()
+            w = self._WIDTHS[key] = px / self.UNIT * self.SAFETY
         return w * size
 
     def _space(self, size: float, weight: str, style: str) -> float:
@@ -217,13 +224,65 @@ class TextFitter:
             keep -= 1
         if keep <= 0:
             return "", s, True
-        out = lines[:keep]
-        if keep < len(lines):
-            last = out[-1].rstrip(" ,;:.") + "\u2026"
-            while self.width(last, s, weight, style) > width and len(last) > 1:
-                last = last[:-2].rstrip() + "\u2026"
-            out[-1] = last
+        out = self.clip(lines, keep, width, s, weight, style)
         return "\n".join(out), s, keep < len(lines)
+
+    def fit_words(self, text: str, width: float, height: float, size: float,
+                  min_size: float, *, weight: str = "normal", style: str = "normal",
+                  linespacing: float = 1.2, max_lines: int | None = None
+                  ) -> tuple[str, float] | None:
+        """(wrapped text, font size) with whole words only, shrinking down to
+        ``min_size``; None when it does not fit that way (leave such a label out rather
+        than break "gege-vens" or cut it)."""
+        s = size
+        while True:
+            lines = self.wrap(text, width, s, weight, style, break_words=False)
+            if lines is not None and (max_lines is None or len(lines) <= max_lines) and \
+                    self.height(lines, s, linespacing, weight, style) <= height:
+                return "\n".join(lines), s
+            if s - 0.25 < min_size - 1e-9:
+                return None
+            s = round(s - 0.25, 2)
+
+    def ellipsize(self, text: str, width: float, size: float, weight: str = "normal",
+                  style: str = "normal", suffix: str = "") -> str:
+        """``text`` (plus ``suffix``) as it is when it fits ``width``, else cut (``cut``)."""
+        if self.width(text + suffix, size, weight, style) <= width:
+            return text + suffix
+        return self.cut(text, width, size, weight, style, suffix)
+
+    def cut(self, text: str, width: float, size: float, weight: str = "normal",
+            style: str = "normal", suffix: str = "") -> str:
+        """``text`` ending in " \u2026" (words left out: the ellipsis stands apart) plus
+        ``suffix``, dropping words from the end until it fits ``width``; letters are dropped
+        only when a single word is too wide."""
+        words = text.split()
+        while words:
+            candidate = " ".join(words).rstrip(" ,;:.\u2013-") + " \u2026" + suffix
+            if self.width(candidate, size, weight, style) <= width:
+                return candidate
+            if len(words) == 1:
+                break
+            words.pop()
+        word = words[0] if words else ""
+        while word:
+            candidate = word + "\u2026" + suffix
+            if self.width(candidate, size, weight, style) <= width:
+                return candidate
+            word = word[:-1]
+        return "\u2026"
+
+    def clip(self, lines: Sequence[str], max_lines: int, width: float, size: float,
+             weight: str = "normal", style: str = "normal", suffix: str = "") -> list[str]:
+        """At most ``max_lines`` lines; when lines are left out the last one kept ends in
+        an ellipsis (plus ``suffix``, e.g. a closing quote) that still fits ``width``."""
+        lines = list(lines)
+        if len(lines) <= max_lines:
+            return lines
+        out = lines[:max_lines]
+        if out:
+            out[-1] = self.cut(out[-1], width, size, weight, style, suffix)
+        return out
 
 
 class Sheet:
@@ -427,16 +486,30 @@ def _draw_phase_bands(ax, layout: SlotLayout, *, ylim=(-3.6, 3.6)) -> None:
     ax.set_ylim(*ylim)
 
 
-def _style_value_axis(ax, size: float) -> None:
+VALUE_AXES = ("both", "left")
+
+
+def _style_value_axis(ax, size: float, value_axis: str = "both") -> None:
+    """The -3..+3 axis. ``"both"``: numbers on the left with an axis title, the scale words
+    (negatief / neutraal / positief) on the right; ``"left"``: numbers and words together
+    on the left, no title (the poster, whose right side is the next column)."""
+    if value_axis not in VALUE_AXES:
+        raise ValueError(f"value_axis must be one of {', '.join(VALUE_AXES)}")
     ax.axhspan(-0.5, 0.5, color="#e4e4e4", zorder=0.2, lw=0)
     ax.axhline(0, color="#9a9a9a", lw=0.7, zorder=0.6)
     ax.set_yticks(range(-3, 4))
-    ax.set_yticklabels(["\u22123", "\u22122", "\u22121", "0", "+1", "+2", "+3"])
+    if value_axis == "left":
+        ax.set_yticklabels(["\u22123", "negatief \u22122", "\u22121", "neutraal 0", "+1",
+                            "positief +2", "+3"])
+    else:
+        ax.set_yticklabels(["\u22123", "\u22122", "\u22121", "0", "+1", "+2", "+3"])
     ax.tick_params(axis="y", labelsize=size, length=2, colors="#333333")
     ax.tick_params(axis="x", bottom=False, labelbottom=False)
     for side in ("top", "right", "bottom"):
         ax.spines[side].set_visible(False)
     ax.spines["left"].set_color("#999999")
+    if value_axis == "left":
+        return
     sec = ax.secondary_yaxis("right")
     sec.set_yticks([-2, 0, 2])
     sec.set_yticklabels(["negatief", "neutraal", "positief"])
@@ -454,6 +527,12 @@ def _series(hb: Heartbeat, layout: SlotLayout, values: str = "score"):
         v = getattr(m, values) if m is not None else None
         out.append((s.x, v, v is not None))
     return out
+
+
+def persona_line_colour(colour: str | None) -> str:
+    """A persona's colour for her curve: as it is, or darkened to 3:1 contrast on white
+    when it is too light for a line (yellow, sky blue)."""
+    return readable_on_white(colour or OKABE_ITO["blue"], 3.0)
 
 
 def _draw_line(ax, hb: Heartbeat, layout: SlotLayout, *, color: str, lw: float = 2.4,
@@ -494,25 +573,39 @@ def _draw_line(ax, hb: Heartbeat, layout: SlotLayout, *, color: str, lw: float =
     return (handle, proxy), missing
 
 
-def _slot_width_pt(ax, layout: SlotLayout) -> float:
-    """Width in points of the narrowest slot (for labels inside the curve axes)."""
+def _slot_width_pt(ax, layout: SlotLayout, x: float | None = None) -> float:
+    """Width in points of the slot at ``x`` (default: the narrowest slot), for labels
+    inside the curve axes."""
     width_pt = ax.get_position().width * ax.figure.get_figwidth() * PT_PER_INCH
     if not layout.slots:
         return width_pt
-    return min(layout.slot_width(s) for s in layout.slots) * width_pt / layout.xmax
+    slots = [s for s in layout.slots if x is None or abs(s.x - x) < 1e-9] or layout.slots
+    return min(layout.slot_width(s) for s in slots) * width_pt / layout.xmax
 
 
-def _draw_missing(ax, missing, size: float, fitter: TextFitter | None, slot_w_pt: float,
-                  scale: float = 1.0):
+def _no_data_label(ax, x: float, size: float, min_size: float, fitter: TextFitter | None,
+                   slot_w_pt: float) -> None:
+    """"geen gegevens" at the foot of a slot: whole words, on one or two lines, shrunk to
+    ``min_size`` at most; left out when it still does not fit (the hollow marker and the
+    dotted line say it too)."""
+    label, fs = "geen gegevens", size
+    if fitter is not None:
+        fitted = fitter.fit_words(label, slot_w_pt - 4, 2.6 * size, size, min_size,
+                                  style="italic", max_lines=2)
+        if fitted is None:
+            return
+        label, fs = fitted
+    ax.text(x, -3.45, label, ha="center", va="bottom", fontsize=fs, color=GREY,
+            style="italic", zorder=3, parse_math=False, linespacing=1.1)
+
+
+def _draw_missing(ax, missing, size: float, fitter: TextFitter | None, layout: SlotLayout,
+                  scale: float = 1.0, min_size: float | None = None):
     for x, y, _ in missing:
         ax.plot([x], [y], marker="o", markersize=6 * scale, markerfacecolor="white",
                 markeredgecolor=GREY, linestyle="none", zorder=3.2)
-        label = "geen gegevens"
-        if fitter is not None:
-            label, size_used, _ = fitter.fit(label, slot_w_pt - 4, 3 * size, size, size,
-                                             style="italic")
-        ax.text(x, -3.45, label, ha="center", va="bottom", fontsize=size, color=GREY,
-                style="italic", zorder=3, parse_math=False)
+        _no_data_label(ax, x, size, size if min_size is None else min_size, fitter,
+                       _slot_width_pt(ax, layout, x))
 
 
 def _draw_key_marks(ax, hb: Heartbeat, layout: SlotLayout, size: float,
@@ -544,12 +637,15 @@ def _draw_key_marks(ax, hb: Heartbeat, layout: SlotLayout, size: float,
 
 def draw_heartbeat_axes(ax, hb: Heartbeat, journey: Journey, layout: SlotLayout | None = None,
                         *, size: float = 8.5, fitter: TextFitter | None = None,
-                        legend: bool = False, scale: float = 1.0):
+                        legend: bool = False, scale: float = 1.0,
+                        min_size: float | None = None, value_axis: str = "both"):
     """The curve, phase bands, marks and desired line into one Axes (no quotes).
-    ``scale`` multiplies line widths and marker sizes (posters larger than A3)."""
+    ``scale`` multiplies line widths and marker sizes (posters larger than A3); ``size``
+    is every text's size, ``min_size`` how far a "geen gegevens" label may shrink (default:
+    not at all); ``value_axis`` places the scale words (``_style_value_axis``)."""
     layout = layout or layout_slots(journey, [hb])
     _draw_phase_bands(ax, layout)
-    _style_value_axis(ax, size)
+    _style_value_axis(ax, size, value_axis)
     handles = []
     if hb.has_desired:
         res, _ = _draw_line(ax, hb, layout, color=DESIRED, lw=1.8 * scale,
@@ -558,12 +654,11 @@ def draw_heartbeat_axes(ax, hb: Heartbeat, journey: Journey, layout: SlotLayout 
                             markersize=5 * scale, zorder=2.5, hollow=True)
         if res:
             handles.append(res[1])
-    res, missing = _draw_line(ax, hb, layout, color=hb.color or OKABE_ITO["blue"],
+    res, missing = _draw_line(ax, hb, layout, color=persona_line_colour(hb.color),
                               label="huidig", lw=2.4 * scale, markersize=5.5 * scale)
     if res:
         handles.insert(0, res[1])
-    slot_w_pt = _slot_width_pt(ax, layout)
-    _draw_missing(ax, missing, size, fitter, slot_w_pt, scale)
+    _draw_missing(ax, missing, size, fitter, layout, scale, min_size)
     where = _draw_key_marks(ax, hb, layout, size, 11 * scale)
     if hb.pain_points:
         handles.append(Line2D([], [], marker="v", linestyle="none", markersize=8,
@@ -639,15 +734,7 @@ def _fit_line(fitter: TextFitter, text: str, width: float, size: float, min_size
     fs = size
     while fs > min_size and fitter.width(text, fs) > width:
         fs = max(min_size, fs - 0.25)
-    if fitter.width(text, fs) <= width:
-        return text, fs
-    words = text.rstrip("\u2026").split()
-    while len(words) > 1:
-        words.pop()
-        candidate = " ".join(words) + "\u2026"
-        if fitter.width(candidate, fs) <= width:
-            return candidate, fs
-    return words[0] if words else text, fs
+    return fitter.ellipsize(text, width, fs), fs
 
 
 def _org_strip(sheet: Sheet, frame: _Frame, hb: Heartbeat, y0: float, h: float, size: float,
@@ -748,13 +835,120 @@ def _quote_band(sheet: Sheet, frame: _Frame, marks: dict, kms: list[KeyMoment],
                                            shrinkB=8, shrinkA=0))
 
 
-def _legend(sheet: Sheet, handles, x0: float, y0: float, size: float, ncol: int | None = None):
+LEGEND_HANDLE, LEGEND_PAD, LEGEND_COLUMN_GAP, LEGEND_ROW_GAP = 2.6, 0.5, 1.4, 0.5
+
+
+@dataclass
+class LegendPlan:
+    """How a legend fits a width: its labels (cut where one alone is too wide), columns,
+    rows and height in points (reserve it before laying out the rest)."""
+
+    labels: list[str]
+    ncol: int
+    rows: int
+    height: float
+
+
+_TRAILING_NOTE = re.compile(r"^(.*\S)(\s+\([^()]*\))$")   # "Naam (n = 3)"
+
+
+def _cut_label(fitter: TextFitter, label: str, width: float, size: float) -> str:
+    """A legend label cut to ``width``, keeping a trailing "(n = 3)" whole."""
+    m = _TRAILING_NOTE.match(label)
+    if m and fitter.width(m.group(2), size) < width * 0.5:
+        return fitter.ellipsize(m.group(1), width, size, suffix=m.group(2))
+    return fitter.ellipsize(label, width, size)
+
+
+def _legend_shape(fitter: TextFitter, labels: Sequence[str], ncol: int, size: float
+                  ) -> tuple[float, int]:
+    """(total width, rows) of a legend in ``ncol`` columns (matplotlib fills it column by
+    column, in ``np.array_split`` portions)."""
+    handle = (LEGEND_HANDLE + LEGEND_PAD) * size
+    widths = np.array([handle + fitter.width(t, size) for t in labels])
+    cols = [c for c in np.array_split(widths, ncol) if len(c)]
+    total = sum(float(c.max()) for c in cols) + (len(cols) - 1) * LEGEND_COLUMN_GAP * size
+    return total, max(len(c) for c in cols)
+
+
+def _legend_height(rows: int, size: float) -> float:
+    return rows * 1.25 * size + (rows - 1) * LEGEND_ROW_GAP * size if rows else 0.0
+
+
+def plan_legend(fitter: TextFitter, labels: Sequence[str], width: float, size: float,
+                max_height: float | None = None) -> LegendPlan:
+    """As many columns as the measured labels allow in ``width`` points. When that is
+    taller than ``max_height``, more columns, each label cut to its column's width (a
+    trailing "(n = 3)" kept) -- the fewest columns that fit the height."""
+    labels = list(labels)
+    if not labels:
+        return LegendPlan([], 1, 0, 0.0)
+    handle = (LEGEND_HANDLE + LEGEND_PAD) * size
+    whole = [_cut_label(fitter, t, width - handle, size) for t in labels]
+    ncol = 1
+    for n in range(len(whole), 0, -1):
+        if _legend_shape(fitter, whole, n, size)[0] <= width:
+            ncol = n
+            break
+    rows = _legend_shape(fitter, whole, ncol, size)[1]
+    plan = LegendPlan(whole, ncol, rows, _legend_height(rows, size))
+    if max_height is None or plan.height <= max_height:
+        return plan
+    # more columns, cutting only the labels wider than their share of the width; a plan
+    # that would make two labels the same (all cut to "Persona met een ...") is no option
+    best = plan
+    for n in range(ncol + 1, len(labels) + 1):
+        budget = (width - (n - 1) * LEGEND_COLUMN_GAP * size) / n - handle
+        if budget < 6 * size:                  # a column narrower than a few words: stop
+            break
+        cut = [_cut_label(fitter, t, budget, size) for t in labels]
+        if len(set(cut)) < len(set(labels)):
+            continue
+        total, rows = _legend_shape(fitter, cut, n, size)
+        if total > width:
+            continue
+        candidate = LegendPlan(cut, n, rows, _legend_height(rows, size))
+        if candidate.height < best.height:
+            best = candidate
+        if candidate.height <= max_height:
+            break
+    return best
+
+
+def _legend(sheet: Sheet, handles, x0: float, y0: float, size: float,
+            plan: LegendPlan | None = None):
+    """The legend with its lower left corner at (x0, y0) points, laid out by ``plan``
+    (default: as many columns as fit the sheet's width from ``x0``)."""
     if not handles:
         return None
+    if plan is None:
+        plan = plan_legend(sheet.fitter, [h.get_label() for h in handles], sheet.W - x0 - 12,
+                           size)
+    for h, label in zip(handles, plan.labels):
+        h.set_label(label)
     return sheet.ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(x0, y0),
                            bbox_transform=sheet.ax.transData, fontsize=size, frameon=False,
-                           ncol=ncol or len(handles), handlelength=2.6, columnspacing=1.4,
-                           borderaxespad=0, borderpad=0, handletextpad=0.5)
+                           ncol=plan.ncol, handlelength=LEGEND_HANDLE,
+                           columnspacing=LEGEND_COLUMN_GAP, borderaxespad=0, borderpad=0,
+                           handletextpad=LEGEND_PAD, labelspacing=LEGEND_ROW_GAP)
+
+
+def _single_legend_labels(hb: Heartbeat, layout: SlotLayout) -> list[str]:
+    """The labels ``draw_heartbeat_axes`` gives its legend handles (known before drawing,
+    so that the legend's rows can be reserved)."""
+    pts = _series(hb, layout)
+    if not any(ok for _, _, ok in pts):
+        return []
+    labels = ["huidig"]
+    if hb.has_desired:
+        labels.append("gewenst (na aanbevelingen)")
+    if hb.pain_points:
+        labels.append("pijnpunt (P)")
+    if hb.high_points:
+        labels.append("hoogtepunt (H)")
+    if not all(ok for _, _, ok in pts):
+        labels.append("geen gegevens (gestippeld)")
+    return labels
 
 
 # --- the figures ----------------------------------------------------------------------------------
@@ -787,16 +981,18 @@ def build_heartbeat_figure(hb: Heartbeat, journey: Journey, *,
                            size: float = 8.5, min_size: float = 7.5) -> Figure:
     """The full chart: title, high-point quotes, phase names, curve, step names, pain-point
     quotes, organisation lane and legend (sizes in points, A4 landscape at 1:1)."""
+    from .journeys import source_note
     with rc_context():
         sheet = Sheet(*figsize)
         W, H = sheet.W, sheet.H
         left, right = 72.0, 64.0
         layout = layout_slots(journey, [hb])
         frame = _Frame(left, W - left - right, layout)
+        plan = plan_legend(sheet.fitter, _single_legend_labels(hb, layout), W - left - 12, size)
         band = 80.0
         rows = {"top": 8, "head": 34, "hi": band if hb.high_points else 4, "phase": 30,
                 "slots": 50, "lo": band if hb.pain_points else 4, "gap": 6, "orgs": 34,
-                "gap2": 6, "legend": 14, "bottom": 6}
+                "gap2": 6, "legend": max(plan.height, 14.0), "bottom": 6}
         curve_h = max(H - sum(rows.values()), 100.0)
         y = H - rows["top"]
         y -= rows["head"]
@@ -817,7 +1013,7 @@ def build_heartbeat_figure(hb: Heartbeat, journey: Journey, *,
 
         curve = sheet.axes(left, curve_y, frame.width, curve_h, zorder=1)
         layout, where, handles = draw_heartbeat_axes(curve, hb, journey, layout, size=size,
-                                                     fitter=sheet.fitter)
+                                                     fitter=sheet.fitter, min_size=min_size)
         marks = {k: sheet.point_of(curve, x, v) for k, (x, v) in where.items()}
         _phase_strip(sheet, frame, phase_y, rows["phase"], size + 0.5, min_size)
         _slot_strip(sheet, frame, slots_y, rows["slots"], size, min_size)
@@ -828,13 +1024,14 @@ def build_heartbeat_figure(hb: Heartbeat, journey: Journey, *,
         _org_strip(sheet, frame, hb, orgs_y, rows["orgs"], size, min_size)
 
         title = title or f"Heartbeat {hb.name} \u2013 {journey.name}"
+        note = source_note(hb.source)
         sub = (f"{hb.total} respondenten, {hb.n_passages} gecodeerde passages"
-               + (" \u00b7 op basis van machinesuggesties (niet beoordeeld)"
-                  if hb.source == "suggestions" else ""))
+               + (f" \u00b7 {note}" if note else ""))
         sheet.text(12, head_y + 13, W - 24, rows["head"] - 13, title, 12.5, 9, weight="bold",
                    max_lines=1)
         sheet.text(12, head_y, W - 24, 13, sub, size, min_size, color="#444444", max_lines=1)
-        _legend(sheet, handles, left, legend_y, size)
+        same = [h.get_label() for h in handles] == _single_legend_labels(hb, layout)
+        _legend(sheet, handles, left, legend_y, size, plan if same else None)
         if not any(m.has_data for m in hb.moments):
             curve.text(layout.xmax / 2, 0, "geen gegevens voor deze persona", ha="center",
                        va="center", fontsize=size + 2, color=GREY, parse_math=False)
@@ -845,14 +1042,27 @@ def plot_comparison(heartbeats: Sequence[Heartbeat], journey: Journey, path=None
                     figsize: tuple[float, float] = (9.5, 5.3),
                     formats: Sequence[str] = FORMATS, dpi: int = 300, title: str | None = None,
                     size: float = 8.5, min_size: float = 7.5):
-    """All personas in one chart: distinct colour, line style and marker each, a legend."""
+    """All personas in one chart: distinct colour, line style and marker each, a legend
+    with as many columns as the names allow (its rows are reserved before the curve gets
+    its height)."""
+    from .journeys import source_note
     with rc_context():
         sheet = Sheet(*figsize)
         W, H = sheet.W, sheet.H
         left, right = 72.0, 64.0
         layout = layout_slots(journey, heartbeats)
         frame = _Frame(left, W - left - right, layout)
-        head, legend_h, phase_h, slots_h = 26.0, 18.0, 30.0, 50.0
+        drawn = [hb for hb in heartbeats if any(ok for _, _, ok in _series(hb, layout))]
+        any_missing = any(not ok for hb in drawn for _, _, ok in _series(hb, layout))
+        labels = [f"{hb.name} (n = {hb.total})" for hb in drawn]
+        if any_missing:
+            labels.append("dun gestippeld: geen gegevens")
+        plan = plan_legend(sheet.fitter, labels, W - left - 12, size, max_height=0.25 * H)
+        notes = {source_note(hb.source) for hb in heartbeats} - {""}
+        note = next(iter(notes)) if len(notes) == 1 else (
+            "deels op basis van machinesuggesties" if notes else "")
+        head = 26.0 if not note else 36.0
+        legend_h, phase_h, slots_h = max(plan.height, 12.0) + 6, 30.0, 50.0
         curve_h = H - 8 - head - legend_h - 6 - phase_h - slots_h - 6
         y_head = H - 8 - head
         y_legend = y_head - legend_h - 4
@@ -863,46 +1073,43 @@ def plot_comparison(heartbeats: Sequence[Heartbeat], journey: Journey, path=None
         _draw_phase_bands(curve, layout)
         _style_value_axis(curve, size)
         handles = []
-        colours = _distinct_colours(heartbeats)
-        any_missing = False
+        colours = distinct([hb.color for hb in heartbeats])
         for i, hb in enumerate(heartbeats):
-            res, missing = _draw_line(curve, hb, layout, color=colours[i], lw=2.2,
-                                      linestyle=LINESTYLES[i % len(LINESTYLES)],
-                                      marker=MARKERS[i % len(MARKERS)],
-                                      label=f"{hb.name} (n = {hb.total})",
-                                      gap_style=(0, (1, 2)), zorder=3 + i * 0.2)
+            res, _ = _draw_line(curve, hb, layout, color=persona_line_colour(colours[i]),
+                                lw=2.2,
+                                linestyle=LINESTYLES[i % len(LINESTYLES)],
+                                marker=MARKERS[i % len(MARKERS)],
+                                label=f"{hb.name} (n = {hb.total})",
+                                gap_style=(0, (1, 2)), zorder=3 + i * 0.2)
             if res:
                 handles.append(res[1])
-            any_missing = any_missing or bool(missing)
-        slot_pt = _slot_width_pt(curve, layout)
         for slot in layout.slots:
             if not slot.label:                  # no persona has evidence here
-                text, fs, _ = sheet.fitter.fit("geen gegevens", slot_pt - 4, 3 * size, size,
-                                               min_size, style="italic")
-                curve.text(slot.x, -3.45, text, ha="center", va="bottom", fontsize=fs,
-                           color=GREY, style="italic", parse_math=False)
+                _no_data_label(curve, slot.x, size, min_size, sheet.fitter,
+                               _slot_width_pt(curve, layout, slot.x))
         if any_missing:
             handles.append(Line2D([], [], color=GREY, lw=0.9, linestyle=(0, (1, 2)),
                                   label="dun gestippeld: geen gegevens"))
         _phase_strip(sheet, frame, y_phase, phase_h, size + 0.5, min_size)
         _slot_strip(sheet, frame, y_slots, slots_h, size, min_size)
         title = title or f"Heartbeats per persona \u2013 {journey.name}"
-        sheet.text(12, y_head, W - 24, head, title, 12.5, 9, weight="bold", max_lines=1,
-                   va="center")
-        _legend(sheet, handles, left, y_legend, size)
+        if note:
+            sheet.text(12, y_head + 12, W - 24, head - 12, title, 12.5, 9, weight="bold",
+                       max_lines=1, va="center")
+            sheet.text(12, y_head, W - 24, 12, note, size, min_size, color="#444444",
+                       max_lines=1, va="center")
+        else:
+            sheet.text(12, y_head, W - 24, head, title, 12.5, 9, weight="bold", max_lines=1,
+                       va="center")
+        _legend(sheet, handles, left, y_legend, size, plan)
         if path is None:
             return sheet.fig
         return save_figure(sheet.fig, path, formats=formats, dpi=dpi, title=title)
 
 
 def _distinct_colours(heartbeats: Sequence[Heartbeat]) -> list[str]:
-    out: list[str] = []
-    for i, hb in enumerate(heartbeats):
-        c = (hb.color or "").upper()
-        if not c or c in out:
-            c = next(x for x in PERSONA_CYCLE + [GREY] if x.upper() not in out)
-        out.append(c.upper())
-    return out
+    """One colour per heartbeat, never twice (``klantreis.colours.distinct``)."""
+    return distinct([hb.color for hb in heartbeats])
 
 
 # --- saving --------------------------------------------------------------------------------------
@@ -975,4 +1182,5 @@ def write_heartbeat_outputs(heartbeats: Sequence[Heartbeat], journey: Journey, o
 __all__ = ["plot_heartbeat", "plot_comparison", "write_heartbeat_outputs", "build_heartbeat_figure", "save_figure",
            "write_heartbeat_figures", "draw_heartbeat_axes", "layout_slots", "SlotLayout",
            "TextFitter", "assert_min_font_size", "min_font_size", "overflowing_texts",
-           "text_artists", "OKABE_ITO", "new_figure", "rc_context"]
+           "text_artists", "OKABE_ITO", "PERSONA_CYCLE", "PAIN", "HIGH", "DESIRED", "GREY",
+           "LIGHT", "new_figure", "rc_context", "plan_legend", "LegendPlan"]

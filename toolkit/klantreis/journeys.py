@@ -27,13 +27,16 @@ Moments are disjoint evidence buckets in journey order: per phase first the phas
 bucket (codings that know only their phase), then one bucket per step. ``Heartbeat.phases``
 summarises each phase over all of its evidence.
 
-Only this module's study helpers (``heartbeats_for_study``, ``read_assignments``) touch a
-study folder; the core works on plain data.
+Two coders on the same passage count once (``unique_codings``); a passage is read with
+``passage_text`` (offsets checked against the transcript).
+
+Only this module's study helper (``heartbeats_for_study``) touches a study folder; the core
+works on plain data. The assignments file is read by ``klantreis.personas``
+(``read_assignments``, also importable from here).
 """
 from __future__ import annotations
 
 import base64
-import csv
 import io
 import math
 import re
@@ -43,7 +46,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from .codebook import Codebook
-from .errors import KlantreisError, SchemaError
+from .errors import KlantreisError
 from .models import Coding, Journey, Transcript
 from .quotes import quote_text
 
@@ -57,7 +60,6 @@ THRESHOLD = 0.5          # |score| >= 0.5 leaves "neutraal"
 DEFAULT_DESIRED = 2      # desired valence when a recommendation does not say
 QUOTE_CHARS = 160
 TOP = 3
-ASSIGNMENTS_FILE = Path("personas") / "assignments.csv"
 
 
 # --- small helpers ------------------------------------------------------------------------
@@ -73,6 +75,16 @@ def level_of(score: float | None) -> str:
     return NEUTRAL
 
 
+def source_note(source: str) -> str:
+    """What a figure says about its codings: nothing for human codings; machine
+    suggestions (all, or for the interviews not coded yet) are always said."""
+    if source == "suggestions":
+        return "op basis van machinesuggesties (niet beoordeeld)"
+    if source == "mixed":
+        return "deels op basis van machinesuggesties (nog niet alle interviews gecodeerd)"
+    return ""
+
+
 def trim_quote(text: str, limit: int = QUOTE_CHARS) -> str:
     """A passage as the heartbeat and poster quote it (``klantreis.quotes.quote_text``)."""
     return quote_text(text, limit)
@@ -85,11 +97,27 @@ def coding_key(coding: Coding) -> int | str:
     return f"{coding.respondent_id}:{coding.start}-{coding.end}:{coding.code}"
 
 
-def coding_valence(codebook: Codebook, coding: Coding) -> int:
-    """``coding.valence`` if set, else the code's default valence."""
-    if coding.valence is not None:
-        return coding.valence
-    return codebook.code(coding.code).valence
+def unique_codings(codings: Iterable[Coding]) -> list[Coding]:
+    """One coding per (respondent, code, span), in input order: two coders on the same
+    passage count once (personas, heartbeats and posters all count this way)."""
+    seen, out = set(), []
+    for c in codings:
+        key = (c.respondent_id, c.code, c.start, c.end)
+        if key not in seen:
+            seen.add(key)
+            out.append(c)
+    return out
+
+
+def passage_text(transcript: Transcript | None, coding: Coding) -> str:
+    """The coded passage, ``transcript.text[start:end]``, when the offsets lie inside the
+    transcript; otherwise (no transcript, offsets from another version of it) the quote the
+    coding carries, or "" -- never a slice of the wrong text."""
+    if transcript is not None:
+        text = transcript.text
+        if 0 <= coding.start < coding.end <= len(text):
+            return text[coding.start:coding.end]
+    return coding.quote or ""
 
 
 def _step_phase(journey: Journey) -> dict[str, str]:
@@ -247,20 +275,12 @@ class Heartbeat:
     n_passages: int = 0             # passages of this persona placed in the journey
     n_unplaced: int = 0             # passages of this persona without a place in it
     color: str = "#0072B2"
-    source: str = ""                # "human" | "suggestions"
+    source: str = ""                # "human" | "mixed" | "suggestions"
     journey_obj: Journey | None = field(default=None, repr=False, compare=False)
 
     @property
     def name(self) -> str:
         return self.persona_name or self.persona
-
-    @property
-    def scores(self) -> list[float | None]:
-        return [m.score for m in self.moments]
-
-    @property
-    def desired_scores(self) -> list[float | None]:
-        return [m.desired for m in self.moments]
 
     @property
     def has_desired(self) -> bool:
@@ -368,6 +388,7 @@ def compute_heartbeat(journey: Journey, codebook: Codebook, codings: Iterable[Co
     objects with ``id, text, answers, desired_valence, kind``; ``findings`` (``id, codes``)
     resolve answers that name a finding. A moment whose codes a recommendation answers gets
     ``desired = max(score, desired_valence or +2)``; other moments keep their score.
+    Codings of two coders on the same passage count once (``unique_codings``).
     """
     if persona_id is None:
         personas = sorted(set(assignments.values()))
@@ -390,7 +411,7 @@ def compute_heartbeat(journey: Journey, codebook: Codebook, codings: Iterable[Co
     phase_values: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     placed: dict[tuple, list[tuple[Coding, int | str, float]]] = defaultdict(list)
     n_unplaced = 0
-    for c in codings:
+    for c in unique_codings(codings):
         if c.respondent_id not in member_set or c.code not in codebook:
             continue
         t = texts.get(c.respondent_id)
@@ -398,7 +419,7 @@ def compute_heartbeat(journey: Journey, codebook: Codebook, codings: Iterable[Co
         if where is None:
             n_unplaced += 1
             continue
-        v = float(coding_valence(codebook, c))
+        v = float(codebook.valence_of(c))
         values[where][c.respondent_id].append(v)
         phase_values[where[0]][c.respondent_id].append(v)
         placed[where].append((c, coding_key(c), v))
@@ -464,8 +485,7 @@ def _codes_by_support(items: list[tuple[Coding, Any, float]]) -> list[str]:
 
 
 def _quote(c: Coding, key, valence: float, texts: dict[str, Transcript], chars: int) -> Quote:
-    t = texts.get(c.respondent_id)
-    raw = t.text[c.start:c.end] if t is not None else (c.quote or "")
+    raw = passage_text(texts.get(c.respondent_id), c)
     return Quote(text=trim_quote(raw, chars), respondent_id=c.respondent_id, start=c.start,
                  end=c.end, code=c.code, valence=valence, coding_id=key)
 
@@ -506,21 +526,26 @@ def _key_moments(moments: list[Moment], kind: str, top: int, total: int) -> list
 def compute_heartbeats(journey: Journey, codebook: Codebook, codings: Iterable[Coding],
                        assignments: Mapping[str, str], transcripts=None, *,
                        personas: Iterable[Any] = (), **kwargs) -> list[Heartbeat]:
-    """One heartbeat per persona in ``assignments`` (names and colours from ``personas``:
-    objects or dicts with ``id``, ``name``, ``color``)."""
+    """One heartbeat per persona in ``assignments``, in the order of ``personas`` (objects
+    or dicts with ``id``, ``name``, ``color``; the persona stage's ``result.personas``).
+    A persona without a name is named by its id; every heartbeat gets its own colour: the
+    persona's, or (none, or one another persona already has) the next free Okabe-Ito
+    colour (``klantreis.colours.distinct``)."""
+    from .colours import distinct
     codings = list(codings)
+    personas = list(personas)
     info = {str(_get(p, "id")): p for p in personas}
     order = [str(_get(p, "id")) for p in personas]
     ids = [p for p in order if p in set(assignments.values())]
     ids += sorted(set(assignments.values()) - set(ids))
+    colours = distinct([_get(info[pid], "color") if pid in info else None for pid in ids])
     out = []
-    for pid in ids:
+    for pid, colour in zip(ids, colours):
         p = info.get(pid)
         out.append(compute_heartbeat(journey, codebook, codings, assignments, transcripts,
                                      persona_id=pid,
                                      persona_name=_get(p, "name") if p is not None else None,
-                                     color=_get(p, "color") if p is not None else None,
-                                     **kwargs))
+                                     color=colour, **kwargs))
     return out
 
 
@@ -566,57 +591,18 @@ def to_mermaid(journey: Journey, heartbeat: Heartbeat | list[Heartbeat]) -> str:
 # --- study helpers (the CLI and the pipeline) ---------------------------------------------
 
 def read_assignments(path: str | Path, study_arg: str = "STUDY") -> dict[str, str]:
-    """``personas/assignments.csv`` (respondent, persona, confidence, runner_up) -> dict.
-    ``study_arg`` is how the study is named in the hint to run the persona stage first."""
-    path = Path(path)
-    if not path.exists():
-        raise KlantreisError("geen persona-toewijzing gevonden; draai eerst: "
-                             f"klantreis personas {study_arg}", path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError):
-        raise SchemaError("kan de toewijzing niet lezen (UTF-8 CSV verwacht)", path) from None
-    reader = csv.DictReader(io.StringIO(text))
-    fields = [f.strip() for f in (reader.fieldnames or [])]
-    for needed in ("respondent", "persona"):
-        if needed not in fields:
-            raise SchemaError(f"kolom '{needed}' ontbreekt (kolommen: respondent, persona, "
-                              f"confidence, runner_up)", path, 1)
-    out: dict[str, str] = {}
-    for row in reader:
-        row = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
-        line = reader.line_num
-        if not row.get("respondent") and not row.get("persona"):
-            continue
-        if not row.get("respondent") or not row.get("persona"):
-            raise SchemaError("'respondent' en 'persona' moeten gevuld zijn", path, line)
-        if row["respondent"] in out:
-            raise SchemaError(f"respondent '{row['respondent']}' staat er twee keer in",
-                              path, line)
-        out[row["respondent"]] = row["persona"]
-    if not out:
-        raise SchemaError(f"de toewijzing is leeg; draai eerst: klantreis personas {study_arg}",
-                          path)
-    return out
+    """``personas/assignments.csv`` -> respondent -> persona id. The reader lives next to
+    the writer (``klantreis.personas.read_assignments``); this name keeps working."""
+    from .personas import read_assignments as read
+    return read(path, study_arg)
 
 
 def study_recommendations(study: "Study") -> tuple[list, list]:
     """(recommendations, findings) from findings.yaml; both empty when it is absent."""
-    path = study.root / study.config.findings
-    if not path.exists():
+    if not (study.root / study.config.findings).exists():
         return [], []
-    try:
-        f = study.findings
-        return list(f.recommendations), list(f.findings)
-    except AttributeError:  # an older Study without .findings: read the YAML ourselves
-        from .yamlio import load_yaml
-        doc = load_yaml(path)
-        data = doc.data if isinstance(doc.data, dict) else {}
-        recs = data.get("recommendations") or []
-        finds = data.get("findings") or []
-        if not isinstance(recs, list) or not isinstance(finds, list):
-            raise doc.error("'recommendations' en 'findings' moeten lijsten zijn")
-        return ([r for r in recs if isinstance(r, dict)], [f for f in finds if isinstance(f, dict)])
+    f = study.findings
+    return list(f.recommendations), list(f.findings)
 
 
 @dataclass
@@ -625,7 +611,7 @@ class StudyHeartbeats:
 
     journey: Journey
     heartbeats: list[Heartbeat]
-    source: str                    # human | suggestions
+    source: str                    # human | mixed | suggestions
     n_codings: int
     unknown_respondents: list[str] = field(default_factory=list)
 
@@ -633,8 +619,14 @@ class StudyHeartbeats:
 def heartbeats_for_study(study: "Study", *, journey_id: str | None = None,
                          codings: list[Coding] | None = None, source: str | None = None,
                          assignments: Mapping[str, str] | None = None,
-                         transcripts: list[Transcript] | None = None) -> StudyHeartbeats:
-    """Heartbeats of every assigned persona, from the study's codings and assignments."""
+                         transcripts: list[Transcript] | None = None,
+                         personas: Iterable[Any] | None = None) -> StudyHeartbeats:
+    """Heartbeats of every assigned persona, from the study's codings and assignments.
+
+    ``personas``: the personas the assignments refer to (the persona stage's
+    ``PersonaResult.personas``: names, colours and order, also for clusters without an
+    archetype). Without it: the study's archetypes (``study.personas``); a persona id they
+    do not know keeps its id as name and gets a free palette colour."""
     journey = study.journey
     if journey_id is not None:
         found = [j for j in study.journeys if j.id == journey_id]
@@ -645,8 +637,9 @@ def heartbeats_for_study(study: "Study", *, journey_id: str | None = None,
         journey = found[0]
     if assignments is None:
         from .errors import display_path
-        assignments = read_assignments(study.root / ASSIGNMENTS_FILE,
-                                       display_path(study.root))
+        from .personas import ASSIGNMENTS_FILE
+        from .personas import read_assignments as read
+        assignments = read(study.root / ASSIGNMENTS_FILE, display_path(study.root))
     if transcripts is None:
         transcripts = study.transcripts
     if codings is None:
@@ -656,13 +649,23 @@ def heartbeats_for_study(study: "Study", *, journey_id: str | None = None,
     unknown = sorted(r for r in assignments if r not in known)
     recs, finds = study_recommendations(study)
     hbs = compute_heartbeats(journey, study.codebook, codings, assignments, transcripts,
-                             personas=study.personas, recommendations=recs, findings=finds,
+                             personas=study.personas if personas is None else personas,
+                             recommendations=recs, findings=finds,
                              source=source or "")
     return StudyHeartbeats(journey, hbs, source or "", len(codings), unknown)
 
 
+def __getattr__(name: str):
+    # ``journeys.ASSIGNMENTS_FILE`` keeps working; the one definition is in personas
+    if name == "ASSIGNMENTS_FILE":
+        from .personas import ASSIGNMENTS_FILE
+        return ASSIGNMENTS_FILE
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = ["Heartbeat", "Moment", "KeyMoment", "Quote", "compute_heartbeat",
-           "compute_heartbeats", "coding_moment", "coding_valence", "level_of", "trim_quote",
+           "compute_heartbeats", "coding_moment", "unique_codings", "passage_text",
+           "level_of", "trim_quote", "source_note",
            "best_quote", "to_mermaid", "mermaid_score", "read_assignments",
            "heartbeats_for_study", "study_recommendations", "StudyHeartbeats",
            "POSITIVE", "NEUTRAL", "NEGATIVE", "NO_DATA"]

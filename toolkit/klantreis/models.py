@@ -166,7 +166,7 @@ class Persona:
     codes: list[str] = field(default_factory=list)             # characteristic codes
     needs: list[str] = field(default_factory=list)
     goals: list[str] = field(default_factory=list)
-    color: str = "#0072B2"
+    color: str = ""            # "" = the persona stage picks a palette colour
     quote: str = ""                                             # an invented line in her voice
     respondents: list[str] = field(default_factory=list)        # filled by the persona stage
 

@@ -7,7 +7,9 @@ The researchers' wall of sticky notes, made explicit and repeatable:
    optional respondent attributes with explicit weights. Ground-truth columns (such as
    ``persona_onderzoekers``) are never features.
 2. ``PersonaModel``: Ward / k-means / NMF clustering with silhouette and bootstrap stability
-   (resample respondents, recluster, adjusted Rand index) per k.
+   (resample respondents, recluster, adjusted Rand index) per k; without archetypes k is
+   the smallest whose score is within one (paired) standard error of the best, over
+   2 .. ``default_k_range(n)``, with ``N_BOOTSTRAP`` rounds everywhere.
 3. ``match_archetypes``: clusters matched one-to-one to the study's persona archetypes
    (Hungarian assignment on profile similarity); every respondent gets a persona, a
    confidence and a runner-up from cluster membership *and* direct similarity to the
@@ -16,6 +18,9 @@ The researchers' wall of sticky notes, made explicit and repeatable:
    (``result.rename``).
 4. ``persona_card`` and ``nuance_table``: what the cards and the report show, every number
    traceable to codings (respondent id and offsets).
+5. ``write_assignments`` / ``edited_assignments``: ``personas/assignments.csv``, whose
+   ``model`` column records what the toolkit wrote, so that a researcher's edit is found
+   (and followed, never overwritten) without any file outside the study's inputs.
 
 Everything is deterministic: same data and seed give the same personas.
 """
@@ -32,7 +37,9 @@ import numpy as np
 import pandas as pd
 
 from .codebook import Codebook
-from .errors import KlantreisError
+from .colours import PERSONA_CYCLE, distinct, text_on
+from .errors import KlantreisError, SchemaError
+from .journeys import passage_text, unique_codings
 from .models import Coding, Persona, Transcript
 from .quotes import quote_text
 
@@ -41,20 +48,62 @@ _ID_COLUMNS = ("id", "respondent", "respondent_id", "respondent_nr")
 METHODS = ("ward", "kmeans", "nmf")
 PAIN, HIGH, NEUTRAL = "pijnpunt", "hoogtepunt", "neutraal"
 NOT_MENTIONED = "niet genoemd"
+# Bootstrap rounds for the stability of a clustering: one number for the CLI, the pipeline
+# and the report, so that they show the same personas and the same stability.
+N_BOOTSTRAP = 100
+MAX_K = 8                  # more personas than this is no longer a persona set
 
-# Okabe-Ito: colour-blind-safe colours for personas that bring none of their own.
-OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442",
-             "#000000")
+# Okabe-Ito (klantreis.colours): colours for personas that bring none of their own.
+OKABE_ITO = PERSONA_CYCLE
 
-# Dutch labels for the usual respondent columns; others are shown with their own name.
-ATTRIBUTE_LABELS = {
-    "leeftijd": "Leeftijd", "kinderen": "Kinderen", "herkomst": "Herkomst",
-    "taal": "Taal", "tolk": "Tolk", "woonsituatie": "Woonsituatie", "locatie": "Locatie",
-    "wijze": "Wijze van interviewen", "opleiding": "Opleiding", "werk": "Werk",
+
+@dataclass(frozen=True)
+class AttributePhrase:
+    """How a respondent column reads on a persona card."""
+
+    label: str
+    unit: str = ""             # numbers: "19–21 jaar"
+    yes: str = "ja"            # yes/no columns: "2 van 4 met tolk"
+    none: str = ""             # ... and when nobody has it: "geen tolk"
+
+
+# Phrasing for common respondent columns (lower-case names); any other column is shown
+# with its own name, numbers without a unit, yes/no columns as "2 van 4 ja".
+ATTRIBUTE_PHRASES = {
+    "leeftijd": AttributePhrase("Leeftijd", unit="jaar"),
+    "age": AttributePhrase("Leeftijd", unit="jaar"),
+    "kinderen": AttributePhrase("Kinderen", yes="met kinderen", none="geen kinderen"),
+    "herkomst": AttributePhrase("Herkomst"),
+    "taal": AttributePhrase("Taal"),
+    "tolk": AttributePhrase("Tolk", yes="met tolk", none="geen tolk"),
+    "woonsituatie": AttributePhrase("Woonsituatie"),
+    "opleiding": AttributePhrase("Opleiding"),
+    "werk": AttributePhrase("Werk", yes="met werk", none="geen werk"),
+    "inkomen": AttributePhrase("Inkomen", unit="euro"),
+    "duur_verblijf": AttributePhrase("Duur verblijf", unit="maanden"),
+    "locatie": AttributePhrase("Locatie"),
+    "wijze": AttributePhrase("Wijze van interviewen"),
 }
-_ATTRIBUTE_ORDER = ("leeftijd", "kinderen", "herkomst", "taal", "tolk", "woonsituatie")
+# Dutch labels for the usual respondent columns (kept for callers of the old table)
+ATTRIBUTE_LABELS = {k: v.label for k, v in ATTRIBUTE_PHRASES.items()}
+# shown first on a card when present (who she is before how she lives)
+_ATTRIBUTE_ORDER = ("leeftijd", "age", "kinderen", "herkomst", "taal", "tolk", "woonsituatie")
 # about the interview, not the person: left off persona cards
 _INTERVIEW_COLUMNS = ("locatie", "wijze", "datum", "duur", "interviewer", "tijd")
+
+
+def attribute_phrase(column: Any) -> AttributePhrase:
+    """The card phrasing of a respondent column (its own name when the table lacks it)."""
+    key = str(column).strip().lower()
+    found = ATTRIBUTE_PHRASES.get(key)
+    if found is not None:
+        return found
+    unit = ""
+    for suffix, u in (("_jaar", "jaar"), ("_jaren", "jaar"), ("_maanden", "maanden"),
+                      ("_weken", "weken"), ("_euro", "euro")):
+        if key.endswith(suffix):
+            unit = u
+    return AttributePhrase(str(column).replace("_", " ").strip().capitalize(), unit=unit)
 
 
 # ======================================================================================
@@ -159,15 +208,22 @@ def _speech_words(t: Transcript) -> int:
     return max(1, len(t.text.split()))
 
 
-def _unique_codings(codings: Iterable[Coding]) -> list[Coding]:
-    """One coding per (respondent, code, span): two coders on the same passage count once."""
-    seen, out = set(), []
-    for c in codings:
-        key = (c.respondent_id, c.code, c.start, c.end)
-        if key not in seen:
-            seen.add(key)
-            out.append(c)
-    return out
+def count_codes(codings: Iterable[Coding], respondents: Sequence[str],
+                code_ids: Sequence[str]) -> tuple[pd.DataFrame, int]:
+    """Respondent x code: coded passages (two coders on one passage count once), and how
+    many codings were left out (a code or respondent that is not in the table)."""
+    counts = pd.DataFrame(0, index=list(respondents), columns=list(code_ids), dtype=float)
+    rows = {r: i for i, r in enumerate(counts.index)}
+    cols = {c: j for j, c in enumerate(counts.columns)}
+    values = counts.to_numpy(copy=True)
+    ignored = 0
+    for c in unique_codings(codings):
+        i, j = rows.get(c.respondent_id), cols.get(c.code)
+        if i is None or j is None:
+            ignored += 1
+            continue
+        values[i, j] += 1
+    return pd.DataFrame(values, index=counts.index, columns=counts.columns), ignored
 
 
 def _block_scale(block: pd.DataFrame, weight: float) -> pd.DataFrame:
@@ -193,13 +249,15 @@ def _as_bool(value: Any) -> bool:
 
 
 def _is_binary(series: pd.Series) -> bool:
+    """Yes/no: booleans, ja/nee-like words, or numbers that are only 0 and 1."""
     values = series.dropna()
     if values.empty:
         return False
     if pd.api.types.is_bool_dtype(series.dtype):
         return True
-    return all(str(v).strip().lower() in _TRUE | _FALSE for v in values) and not \
-        pd.api.types.is_numeric_dtype(series)
+    if pd.api.types.is_numeric_dtype(series):
+        return set(values.astype(float).unique()) <= {0.0, 1.0}
+    return all(str(v).strip().lower() in _TRUE | _FALSE for v in values)
 
 
 def _attribute_frame(attributes: pd.DataFrame | None) -> pd.DataFrame | None:
@@ -283,14 +341,7 @@ def build_profiles(transcripts: Sequence[Transcript], codings: Sequence[Coding],
     words = pd.Series({t.respondent_id: _speech_words(t) for t in transcripts},
                       dtype=float).reindex(respondents)
     code_ids = codebook.code_ids()
-    known = set(code_ids)
-    counts = pd.DataFrame(0, index=respondents, columns=code_ids, dtype=float)
-    ignored = 0
-    for c in _unique_codings(codings):
-        if c.code not in known or c.respondent_id not in counts.index:
-            ignored += 1
-            continue
-        counts.at[c.respondent_id, c.code] += 1
+    counts, ignored = count_codes(codings, respondents, code_ids)
     rate = counts.div(words, axis=0) * 1000.0
     intensity = np.log1p(rate)
     if weighting == "tfidf":
@@ -432,17 +483,25 @@ def _silhouette(X: np.ndarray, labels: np.ndarray) -> float | None:
     return float(silhouette_score(X, labels))
 
 
+def default_k_range(n: int) -> list[int]:
+    """The k looked at for ``n`` respondents: 2 up to half of them (a persona stands for at
+    least two respondents on average), at most ``MAX_K`` and at most n - 1 (silhouette)."""
+    top = min(MAX_K, n - 1, max(2, n // 2))
+    return list(range(2, top + 1))
+
+
 class PersonaModel:
     """Cluster respondent profiles into k groups (scikit-learn style).
 
-    ``k=None`` chooses k with ``propose_k`` (silhouette and bootstrap stability together).
-    After ``fit``: ``labels_`` (respondent -> cluster 0..k-1), ``k_``, ``silhouette_``
-    (k -> score for every k looked at), ``stability_`` (mean bootstrap ARI at ``k_``),
-    ``centroids_`` and ``k_table_`` (per k: silhouette, stability).
+    ``k=None`` chooses k with ``propose_k`` (silhouette and bootstrap stability together)
+    over ``k_range`` (default ``default_k_range(n)``). After ``fit``: ``labels_``
+    (respondent -> cluster 0..k-1), ``k_``, ``silhouette_`` (k -> score for every k looked
+    at), ``stability_`` (mean bootstrap ARI at ``k_``), ``centroids_`` and ``k_table_``
+    (per k: silhouette, stability, score, standard error against the best k).
     """
 
     def __init__(self, k: int | None = None, method: str = "ward", seed: int = 0,
-                 n_bootstrap: int = 100, k_range: Iterable[int] = range(2, 7)):
+                 n_bootstrap: int = N_BOOTSTRAP, k_range: Iterable[int] | None = None):
         if method not in METHODS:
             raise KlantreisError(f"onbekende methode '{method}' (kies uit {', '.join(METHODS)})")
         if k is not None and k < 1:
@@ -451,10 +510,11 @@ class PersonaModel:
         self.method = method
         self.seed = seed
         self.n_bootstrap = n_bootstrap
-        self.k_range = list(k_range)
+        self.k_range = None if k_range is None else list(k_range)
         self.silhouette_: dict[int, float | None] = {}
         self.stability_by_k_: dict[int, float | None] = {}
         self.k_table_: pd.DataFrame | None = None
+        self.k_note_: str = ""
         self.profiles_: Profiles | None = None
 
     # --- fitting ------------------------------------------------------------------------
@@ -474,90 +534,207 @@ class PersonaModel:
         if k not in self.silhouette_:
             self.silhouette_[k] = _silhouette(X, labels)
         if k not in self.stability_by_k_:
-            self.stability_by_k_[k] = self._stability(X, k, labels)
+            self.stability_by_k_[k] = _mean_or_none(self._bootstrap_aris(X, k, labels))
         self.silhouette_score_ = self.silhouette_[k]
         self.stability_ = self.stability_by_k_[k]
         self.centroids_ = profiles.frame.groupby(self.labels_).mean()
         return self
 
-    def fit_predict(self, profiles: Profiles) -> pd.Series:
-        return self.fit(profiles).labels_
-
-    def propose_k(self, k_range: Iterable[int] = range(2, 7),
+    def propose_k(self, k_range: Iterable[int] | None = None,
                   profiles: Profiles | None = None) -> int:
-        """Best k by (silhouette + bootstrap stability) / 2; ties go to the smaller k.
+        """The smallest k whose score is within one standard error of the best score.
 
-        The per-k figures stay in ``k_table_`` so the researcher sees why."""
+        Score: (silhouette + bootstrap stability) / 2. Every k is judged on the same
+        bootstrap samples, so the noise of a comparison is the standard error of the
+        per-sample difference with the best k (paired). A k that is better only by Monte
+        Carlo noise does not win: the choice no longer flips with ``n_bootstrap`` when two
+        k are equally good, and between equals the simpler persona set wins. The per-k
+        figures stay in ``k_table_`` and the reason in ``k_note_``."""
         profiles = profiles or self.profiles_
         if profiles is None:
             raise KlantreisError("propose_k heeft profielen nodig (roep eerst fit aan)")
         X = profiles.frame.to_numpy(dtype=float)
-        rows = []
-        for k in k_range:
+        ks = default_k_range(len(X)) if k_range is None else list(k_range)
+        rows, aris = [], {}
+        for k in ks:
             if not 2 <= k <= len(X) - 1:
                 continue
             labels = _cluster(X, k, self.method, self.seed)
             sil = _silhouette(X, labels)
-            stab = self._stability(X, k, labels)
+            aris[k] = self._bootstrap_aris(X, k, labels)
+            stab = _mean_or_none(aris[k])
             self.silhouette_[k], self.stability_by_k_[k] = sil, stab
-            score = np.nanmean([np.nan if sil is None else sil, np.nan if stab is None else stab])
+            parts = [v for v in (sil, stab) if v is not None]
+            score = float(np.mean(parts)) if parts else np.nan
             rows.append({"k": k, "silhouette": sil, "stability": stab, "score": score})
-        if not rows:
-            self.k_table_ = pd.DataFrame(columns=["k", "silhouette", "stability", "score"])
+        columns = ["k", "silhouette", "stability", "score", "se", "chosen"]
+        table = pd.DataFrame(rows, columns=columns[:4])
+        scored = table.dropna(subset=["score"])
+        if scored.empty:
+            self.k_table_ = pd.DataFrame(columns=columns)
+            self.k_note_ = ""
             return 1
-        table = pd.DataFrame(rows)
+        best = int(scored.sort_values(["score", "k"], ascending=[False, True],
+                                      kind="mergesort").iloc[0]["k"])
+        best_score = float(scored.set_index("k").at[best, "score"])
+        ses = []
+        for k in table.k:
+            # both halves of the score are averaged: the difference in stability counts half
+            ses.append(_paired_se(aris[k], aris[best]) / 2 if k != best else 0.0)
+        table["se"] = ses
+        within = table.score >= best_score - table.se - 1e-12
+        chosen = int(table.loc[within, "k"].min())
+        table["chosen"] = table.k == chosen
         self.k_table_ = table
-        best = table.sort_values(["score", "k"], ascending=[False, True], kind="mergesort")
-        return int(best.iloc[0]["k"])
+        if chosen != best:
+            self.k_note_ = (f"k = {chosen} gekozen: de score ligt binnen één standaardfout van "
+                            f"die van k = {best} ({_nl(table.set_index('k').at[chosen, 'score'], 3)}"
+                            f" tegen {_nl(best_score, 3)}); bij gelijke kwaliteit het kleinste "
+                            f"aantal persona's")
+        else:
+            self.k_note_ = f"k = {chosen} gekozen op silhouet en stabiliteit"
+        return chosen
 
-    def _stability(self, X: np.ndarray, k: int, labels: np.ndarray) -> float | None:
-        """Mean adjusted Rand index between the full clustering and clusterings of
-        bootstrap samples (respondents drawn with replacement), on the drawn respondents."""
+    def _bootstrap_aris(self, X: np.ndarray, k: int, labels: np.ndarray) -> np.ndarray:
+        """Adjusted Rand index between the full clustering and the clustering of each
+        bootstrap sample (respondents drawn with replacement), on the drawn respondents;
+        NaN for a sample with too few distinct respondents. The samples depend only on the
+        seed, so every k sees the same ones."""
         from sklearn.metrics import adjusted_rand_score
         n = len(X)
         if self.n_bootstrap <= 0 or n < 3 or k < 2:
-            return None
+            return np.array([], dtype=float)
         rng = np.random.default_rng(self.seed)
-        scores = []
+        scores = np.full(self.n_bootstrap, np.nan)
         for b in range(self.n_bootstrap):
             idx = rng.choice(n, size=n, replace=True)
             uniq, first = np.unique(idx, return_index=True)
             if len(uniq) <= k:
                 continue
             boot = _cluster(X[idx], k, self.method, self.seed + b + 1, n_init=3)
-            scores.append(adjusted_rand_score(labels[uniq], boot[first]))
-        return float(np.mean(scores)) if scores else None
+            scores[b] = adjusted_rand_score(labels[uniq], boot[first])
+        return scores
 
     # --- pictures -----------------------------------------------------------------------
-    def dendrogram_figure(self, ax=None):
-        """Ward dendrogram of the respondents (matplotlib Figure), clusters at ``k_``."""
-        from matplotlib.figure import Figure
+    def dendrogram_figure(self, ax=None, *, names: Mapping[int, str] | None = None,
+                          colours: Mapping[int, str] | None = None, note: str = ""):
+        """The Ward tree of the respondents cut into the ``k_`` clusters (a Figure).
+
+        Each cluster's branches are drawn in its colour and the cluster is labelled with
+        its name (``names`` / ``colours``: cluster -> persona name / colour; by default
+        "Cluster 1" ... in the Okabe-Ito order). ``note`` goes under the tree. Only for
+        Ward: k-means and NMF do not make a tree, and a Ward tree next to their clusters
+        would show groups they did not find."""
         from scipy.cluster.hierarchy import dendrogram, linkage
-        if self.profiles_ is None:
+
+        from .colours import GREY, persona_colour, readable_on_white
+        from .heartbeat import TextFitter, new_figure, rc_context
+        if self.profiles_ is None or not hasattr(self, "labels_"):
             raise KlantreisError("roep eerst fit aan")
+        if self.method != "ward":
+            raise KlantreisError(f"een dendrogram hoort bij Ward-clustering; deze clusters "
+                                 f"komen uit {self.method}")
         X = self.profiles_.frame.to_numpy(dtype=float)
+        ids = list(self.profiles_.frame.index)
+        n = len(X)
+        if n < 2:
+            raise KlantreisError("een dendrogram heeft minstens twee respondenten nodig")
         Z = linkage(X, method="ward")
-        if ax is None:  # a bare Figure: no pyplot state, works with any backend
-            fig = Figure(figsize=(7.5, 4.2), layout="constrained")
-            ax = fig.add_subplot()
-        else:
-            fig = ax.figure
-        k = getattr(self, "k_", None) or 1
-        # cut between the merge that leaves k clusters and the one that leaves k - 1
-        threshold = (Z[-k, 2] + Z[-(k - 1), 2]) / 2 if 1 < k <= len(Z) else 0
-        dendrogram(Z, labels=list(self.profiles_.frame.index), ax=ax,
-                   color_threshold=threshold if k > 1 else 0,
-                   above_threshold_color="#555555", leaf_font_size=9)
-        if k > 1:
-            ax.axhline(threshold, color="#555555", linestyle="--", linewidth=0.8)
-            ax.text(ax.get_xlim()[1], threshold, f" k = {k}", va="bottom", ha="right",
-                    fontsize=9)
-        ax.set_title("Respondenten geclusterd (Ward)", fontsize=11)
-        ax.set_ylabel("afstand (Ward)", fontsize=9)
-        ax.set_xlabel("respondent", fontsize=9)
-        for side in ("top", "right"):
-            ax.spines[side].set_visible(False)
+        labels = self.labels_.to_numpy()
+        clusters = sorted(set(labels.tolist()))
+        names = {c: (names or {}).get(c) or f"Cluster {c + 1}" for c in clusters}
+        colours = {c: (colours or {}).get(c) or persona_colour(i)
+                   for i, c in enumerate(clusters)}
+        # the cluster of every node of the tree (None: the node joins clusters)
+        node_cluster: dict[int, int | None] = {i: int(labels[i]) for i in range(n)}
+        node_height: dict[int, float] = {i: 0.0 for i in range(n)}
+        for i, (a, b, height, _) in enumerate(Z):
+            ca, cb = node_cluster[int(a)], node_cluster[int(b)]
+            node_cluster[n + i] = ca if ca is not None and ca == cb else None
+            node_height[n + i] = float(height)
+        roots = {}
+        for node, c in node_cluster.items():       # highest node of each cluster
+            if c is not None and (c not in roots or node_height[node] >= node_height[roots[c]]):
+                roots[c] = node
+
+        def link_colour(node: int) -> str:
+            c = node_cluster.get(node)
+            return colours[c] if c is not None else GREY
+
+        with rc_context():
+            if ax is None:
+                fig = new_figure(7.5, 4.4)
+                fig.set_layout_engine("constrained")
+                ax = fig.add_subplot()
+            else:
+                fig = ax.figure
+            k = len(clusters)
+            tree = dendrogram(Z, labels=ids, ax=ax, link_color_func=link_colour,
+                              leaf_font_size=9)
+            order = tree["ivl"]
+            for t in ax.get_xticklabels():
+                rid = t.get_text()
+                if rid in ids:
+                    t.set_color(readable_on_white(colours[int(labels[ids.index(rid)])], 4.5))
+            top = float(Z[:, 2].max()) if len(Z) else 1.0
+            if 1 < k <= len(Z):
+                threshold = (Z[-k, 2] + Z[-(k - 1), 2]) / 2
+                ax.axhline(threshold, color=GREY, linestyle="--", linewidth=0.8)
+            # names over their clusters; a name that would overlap another goes up a row
+            fig.draw_without_rendering()
+            fitter = TextFitter(new_figure(1, 1))          # widths only: any figure will do
+            pt_per_x = ax.get_window_extent().width / max(ax.get_xlim()[1] - ax.get_xlim()[0],
+                                                          1e-9) * 72.0 / fig.dpi
+            taken: list[list[tuple[float, float]]] = []
+            lift = 0.0
+            for c in sorted(clusters, key=lambda c: min(order.index(ids[i]) for i in range(n)
+                                                         if labels[i] == c)):
+                xs = [5.0 + 10.0 * order.index(ids[i]) for i in range(n) if labels[i] == c]
+                x = float(np.mean(xs))
+                half = (fitter.width(names[c], 9, "bold") + 8) / 2 / pt_per_x
+                row = 0
+                while row < len(taken) and any(a < x + half and x - half < b
+                                               for a, b in taken[row]):
+                    row += 1
+                if row == len(taken):
+                    taken.append([])
+                taken[row].append((x - half, x + half))
+                lift = max(lift, row)
+                ax.annotate(names[c], (x, node_height[roots[c]]), xytext=(0, 4 + 15 * row),
+                            textcoords="offset points", ha="center", va="bottom", fontsize=9,
+                            fontweight="bold", color=text_on(colours[c]), zorder=5,
+                            annotation_clip=False,
+                            bbox=dict(boxstyle="round,pad=0.25", fc=colours[c], ec="none"))
+            ylim = top * (1.12 + 0.07 * lift) if top > 0 else 1.0
+            ax.set_ylim(0, ylim)
+            ax.set_yticks([t for t in ax.get_yticks() if 0 <= t <= ylim])
+            ax.set_title(f"Respondenten geclusterd (Ward): {k} groepen"
+                         + (", gesneden bij de stippellijn" if k > 1 else ""), fontsize=11)
+            ax.set_ylabel("afstand (Ward)", fontsize=9)
+            xlabel = "respondent (kleur: cluster)"
+            if note:
+                import textwrap
+                xlabel += "\n" + "\n".join(textwrap.wrap(note, 110))
+            ax.set_xlabel(xlabel, fontsize=9)
+            for side in ("top", "right"):
+                ax.spines[side].set_visible(False)
         return fig
+
+
+def _mean_or_none(values: np.ndarray) -> float | None:
+    values = values[~np.isnan(values)] if len(values) else values
+    return float(values.mean()) if len(values) else None
+
+
+def _paired_se(a: np.ndarray, b: np.ndarray) -> float:
+    """Standard error of the mean difference between two runs on the same samples."""
+    if not len(a) or not len(b):
+        return 0.0
+    d = a - b
+    d = d[~np.isnan(d)]
+    if len(d) < 2:
+        return 0.0
+    return float(d.std(ddof=1) / math.sqrt(len(d)))
 
 
 # ======================================================================================
@@ -584,12 +761,31 @@ class PersonaResult:
     profiles: Profiles | None = field(default=None, repr=False)
     seed: int = 0
     model: "PersonaModel | None" = field(default=None, repr=False)
+    # the model's own choice per respondent, before the researchers moved anyone
+    model_assignments: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.model_assignments and len(self.assignments):
+            self.model_assignments = dict(zip(self.assignments["respondent"],
+                                              self.assignments["persona"]))
 
     def dendrogram_figure(self, ax=None):
-        """The Ward dendrogram of the clustering behind these personas."""
+        """The Ward dendrogram behind these personas: each cluster in its persona's colour
+        and named after it; respondents placed with another persona than their cluster
+        are listed under the tree. Only for Ward (``PersonaModel.dendrogram_figure``)."""
         if self.model is None:
             raise KlantreisError("geen model bij dit resultaat")
-        return self.model.dendrogram_figure(ax)
+        by_id = {p.id: p for p in self.personas}
+        names = {c: by_id[pid].name for c, pid in self.cluster_personas.items() if pid in by_id}
+        colours = {c: by_id[pid].color for c, pid in self.cluster_personas.items()
+                   if pid in by_id}
+        moved = [(r.respondent, by_id[r.persona].name) for r in self.assignments.itertuples()
+                 if r.persona in by_id and self.cluster_personas.get(int(r.cluster)) != r.persona]
+        note = ""
+        if moved:
+            note = ("Bij een andere persona dan hun cluster: "
+                    + ", ".join(f"{rid} \u2192 {name}" for rid, name in moved))
+        return self.model.dendrogram_figure(ax, names=names, colours=colours, note=note)
 
     def persona(self, persona_id: str) -> Persona:
         for p in self.personas:
@@ -628,6 +824,8 @@ class PersonaResult:
                                  self.cluster_personas.items()}
         if old in self.labels:
             self.labels[new] = self.labels.pop(old)
+        self.model_assignments = {r: (new if p == old else p)
+                                  for r, p in self.model_assignments.items()}
         return persona
 
     def reassign(self, assignments: Mapping[str, str], *, note: str = "") -> list[str]:
@@ -659,14 +857,15 @@ class PersonaResult:
                                       f"de onderzoekers: {', '.join(sorted(moved))}")
         return sorted(moved)
 
-    def to_csv(self, path: str | Path) -> Path:
-        """Write ``respondent,persona,confidence,runner_up`` (personas/assignments.csv)."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        out = self.assignments[["respondent", "persona", "confidence", "runner_up"]].copy()
-        out["confidence"] = out["confidence"].round(3)
-        out.to_csv(path, index=False, lineterminator="\n")
-        return path
+    def to_csv(self, path: str | Path | None = None) -> Path | str:
+        """``respondent,persona,confidence,runner_up``: written to ``path``, or returned as
+        text without one. (The study's ``personas/assignments.csv`` is written by
+        ``write_assignments``, which adds the model's own choice per row.)"""
+        text = _assignments_text(self, record=False)
+        if path is None:
+            return text
+        from .fileio import write_atomic
+        return write_atomic(Path(path), text)
 
     def summary(self) -> str:
         """A few lines for the terminal: counts and quality figures, no transcript text."""
@@ -692,40 +891,124 @@ class PersonaResult:
 
 
 # --- the assignments file: written by the toolkit, or decided by the researcher ------------
+#
+# personas/assignments.csv has one row per respondent: respondent, persona, confidence,
+# runner_up and ``model`` -- the persona the model chose. The last column is the toolkit's
+# record of what it wrote (no hash file elsewhere: it travels with the file, through git,
+# copy_study and a colleague's laptop). A row whose persona differs from its ``model``, or
+# that has no ``model`` (a row the researcher added, a file she wrote herself), is her
+# decision. A file made only of untouched toolkit rows is the toolkit's and is rewritten
+# when the model changes; any other file is the researcher's and is never overwritten
+# (unless it says exactly what the model says anyway).
 
 ASSIGNMENTS_FILE = Path("personas") / "assignments.csv"
-_WRITTEN_HASH = Path(".klantreis") / "assignments.sha256"
+ASSIGNMENT_COLUMNS = ("respondent", "persona", "confidence", "runner_up")
+MODEL_COLUMN = "model"
 
 
-def _sha256(path: Path) -> str:
-    import hashlib
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def _assignments_text(result: "PersonaResult", record: bool = True) -> str:
+    out = result.assignments[list(ASSIGNMENT_COLUMNS)].copy()
+    out["confidence"] = out["confidence"].round(3)
+    if record:
+        model = result.model_assignments
+        out[MODEL_COLUMN] = [model.get(r, p) for r, p in zip(out.respondent, out.persona)]
+    return out.to_csv(index=False, lineterminator="\n")
 
 
-def edited_assignments(study) -> dict[str, str] | None:
-    """The researcher's own ``personas/assignments.csv`` when she edited (or wrote) it: the
-    file differs from what the toolkit last wrote there. ``None`` when the toolkit's file
-    is untouched or there is none."""
-    path = study.root / ASSIGNMENTS_FILE
+def assignments_csv(result: "PersonaResult") -> str:
+    """What ``write_assignments`` writes for ``result`` (the model's own output)."""
+    return _assignments_text(result, record=True)
+
+
+def read_assignment_rows(path: str | Path, study_arg: str = "STUDY") -> list[dict[str, str]]:
+    """The rows of an assignments file (``respondent``, ``persona`` and, when present,
+    ``model``), checked: both filled, no respondent twice, not empty. ``study_arg`` is how
+    the study is named in the hint to run the persona stage first."""
+    import csv
+    import io
+    path = Path(path)
     if not path.exists():
-        return None
-    marker = study.root / _WRITTEN_HASH
-    if marker.exists() and marker.read_text(encoding="utf-8").strip() == _sha256(path):
-        return None
-    from .journeys import read_assignments
-    return read_assignments(path)
+        raise KlantreisError("geen persona-toewijzing gevonden; draai eerst: "
+                             f"klantreis personas {study_arg}", path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        raise SchemaError("kan de toewijzing niet lezen (UTF-8 CSV verwacht)", path) from None
+    reader = csv.DictReader(io.StringIO(text))
+    fields = [f.strip() for f in (reader.fieldnames or [])]
+    for needed in ("respondent", "persona"):
+        if needed not in fields:
+            raise SchemaError(f"kolom '{needed}' ontbreekt (kolommen: respondent, persona, "
+                              f"confidence, runner_up)", path, 1)
+    rows: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for row in reader:
+        row = {(k or "").strip(): (v or "").strip() for k, v in row.items()
+               if not isinstance(v, list)}
+        line = reader.line_num
+        if not row.get("respondent") and not row.get("persona"):
+            continue
+        if not row.get("respondent") or not row.get("persona"):
+            raise SchemaError("'respondent' en 'persona' moeten gevuld zijn", path, line)
+        if row["respondent"] in seen:
+            raise SchemaError(f"respondent '{row['respondent']}' staat er twee keer in",
+                              path, line)
+        seen.add(row["respondent"])
+        rows.append(row)
+    if not rows:
+        raise SchemaError(f"de toewijzing is leeg; draai eerst: klantreis personas {study_arg}",
+                          path)
+    return rows
+
+
+def read_assignments(path: str | Path, study_arg: str = "STUDY") -> dict[str, str]:
+    """``personas/assignments.csv`` -> respondent -> persona id (see
+    ``read_assignment_rows``)."""
+    return {r["respondent"]: r["persona"] for r in read_assignment_rows(path, study_arg)}
+
+
+def _researchers_rows(rows: Sequence[Mapping[str, str]]) -> list[str]:
+    """Respondents whose row is the researcher's: no ``model``, or a persona that differs."""
+    return [r["respondent"] for r in rows if r.get(MODEL_COLUMN, "") != r["persona"]]
+
+
+def _file_state(path: Path, model: Mapping[str, str] | None) -> tuple[str, dict[str, str]]:
+    """("missing" | "toolkit" | "same" | "edited", mapping) for an assignments file:
+    the toolkit's untouched rows, the same as ``model`` says, or the researcher's."""
+    if not path.exists():
+        return "missing", {}
+    rows = read_assignment_rows(path)
+    mapping = {r["respondent"]: r["persona"] for r in rows}
+    if not _researchers_rows(rows):
+        return "toolkit", mapping
+    if model is not None and mapping == dict(model):
+        return "same", mapping
+    return "edited", mapping
+
+
+def edited_assignments(study, result: "PersonaResult | None" = None) -> dict[str, str] | None:
+    """The researcher's own ``personas/assignments.csv`` (respondent -> persona) when it
+    says something else than the model: ``None`` when there is no file, when every row is
+    the toolkit's untouched output (its ``model`` column), or when the file assigns every
+    respondent as ``result`` (the model's fresh result) does.
+
+    Without ``result`` a file without the ``model`` column (written by hand, or by an older
+    toolkit) counts as the researcher's."""
+    model = None if result is None else result.model_assignments
+    state, mapping = _file_state(study.root / ASSIGNMENTS_FILE, model)
+    return mapping if state == "edited" else None
 
 
 def write_assignments(study, result: "PersonaResult") -> Path | None:
-    """Write ``personas/assignments.csv`` unless the researcher edited it (her decisions are
-    never overwritten; delete the file to go back to the model's assignment)."""
-    if edited_assignments(study) is not None:
+    """Write ``personas/assignments.csv`` unless the researcher edited it: her decisions are
+    never overwritten (delete the file to go back to the model's assignment). Returns the
+    path, or None when her file was kept."""
+    from .fileio import write_atomic
+    path = study.root / ASSIGNMENTS_FILE
+    state, _ = _file_state(path, result.model_assignments)
+    if state == "edited":
         return None
-    path = result.to_csv(study.root / ASSIGNMENTS_FILE)
-    marker = study.root / _WRITTEN_HASH
-    marker.parent.mkdir(parents=True, exist_ok=True)
-    marker.write_text(_sha256(path), encoding="utf-8")
-    return path
+    return write_atomic(path, assignments_csv(result))
 
 
 def _slug(name: str) -> str:
@@ -878,6 +1161,10 @@ def archetype_profiles(archetypes: Sequence[Persona], profiles: Profiles,
     return pd.DataFrame(rows).T.reindex(columns=X.columns).fillna(0.0)
 
 
+def _origin(expected: pd.DataFrame, profiles: Profiles) -> pd.Series:
+    return profiles.frame.mean(axis=0) if len(expected) < 2 else expected.mean(axis=0)
+
+
 def archetype_origin(archetypes: Sequence[Persona], profiles: Profiles,
                      notes: list[str] | None = None) -> pd.Series:
     """Where similarity to archetypes is measured from: the mean of the archetypes'
@@ -886,9 +1173,7 @@ def archetype_origin(archetypes: Sequence[Persona], profiles: Profiles,
     Measuring from the archetypes' own centre rather than from the sample's mean keeps
     an assignment from depending on who else was interviewed: in a study with only
     Tessa-like women they still lean towards Tessa."""
-    if len(archetypes) < 2:
-        return profiles.frame.mean(axis=0)
-    return archetype_profiles(archetypes, profiles, notes).mean(axis=0)
+    return _origin(archetype_profiles(archetypes, profiles, notes), profiles)
 
 
 def archetype_vectors(archetypes: Sequence[Persona], profiles: Profiles,
@@ -896,12 +1181,10 @@ def archetype_vectors(archetypes: Sequence[Persona], profiles: Profiles,
     """Each archetype as a direction in profile space: its expected profile minus
     ``archetype_origin`` (so similarity means "leans the same way", not "talks a lot")."""
     expected = archetype_profiles(archetypes, profiles, notes)
-    if len(archetypes) < 2:
-        return expected - profiles.frame.mean(axis=0)
-    return expected - expected.mean(axis=0)
+    return expected - _origin(expected, profiles)
 
 
-def _distinguishing_codes(profiles: Profiles, members: Sequence[str], codebook: Codebook,
+def _distinguishing_codes(profiles: Profiles, members: Sequence[str],
                           top: int = 3) -> list[str]:
     """Codes most over-represented in ``members`` (presence log-odds, then intensity)."""
     stats = code_contrast(profiles.counts, members, profiles.intensity)
@@ -941,8 +1224,7 @@ def code_contrast(counts: pd.DataFrame, members: Sequence[str],
 
 def match_archetypes(model: PersonaModel, profiles: Profiles,
                      archetypes: Sequence[Persona] | None, codebook: Codebook, *,
-                     cluster_weight: float = 0.5, temperature: float = 0.2,
-                     cluster_mapping: str = "hungarian") -> PersonaResult:
+                     cluster_weight: float = 0.5, temperature: float = 0.2) -> PersonaResult:
     """Turn clusters into personas and assign every respondent.
 
     With archetypes: clusters are matched one-to-one to archetypes by the Hungarian
@@ -953,15 +1235,16 @@ def match_archetypes(model: PersonaModel, profiles: Profiles,
     Each respondent's persona combines two views, so that an archetype still works when
     the clusters are weak (a new study, machine suggestions, no attributes):
     ``cluster_weight`` x soft cluster membership (fuzzy c-means: ~ 1 / squared distance to
-    each centroid) passed on to the cluster's persona (``cluster_mapping="hungarian"``) or
-    spread over the personas by the centroid's similarity (``"soft"``), plus
-    (1 - ``cluster_weight``) x direct similarity (softmax over the cosine between the
-    respondent and each persona vector, ``temperature``). Confidence is the winner's share;
-    runner-up is the second persona.
+    each centroid) passed on to the cluster's persona, plus (1 - ``cluster_weight``) x
+    direct similarity (softmax over the cosine between the respondent and each persona
+    vector, ``temperature``). Confidence is the winner's share; runner-up is the second
+    persona.
+
+    Colours: an archetype keeps its own colour; one without (empty, or the loader's
+    default ``#0072B2``) and every descriptive group get a distinct Okabe-Ito colour that no
+    other persona has (``klantreis.colours.distinct``).
     """
     from scipy.optimize import linear_sum_assignment
-    if cluster_mapping not in ("hungarian", "soft"):
-        raise KlantreisError("cluster_mapping moet 'hungarian' of 'soft' zijn")
     if not hasattr(model, "labels_"):
         model.fit(profiles)
     if list(model.labels_.index) != list(profiles.frame.index):
@@ -981,8 +1264,10 @@ def match_archetypes(model: PersonaModel, profiles: Profiles,
     match_scores = None
     descriptive: dict[str, str] = {}
     if archetypes:
-        A = archetype_vectors(archetypes, profiles, notes)
-        origin = archetype_origin(archetypes, profiles).to_numpy()
+        expected = archetype_profiles(archetypes, profiles, notes)
+        origin_s = _origin(expected, profiles)
+        A = expected - origin_s
+        origin = origin_s.to_numpy()
         support = (A.abs() > 1e-12).any(axis=0).to_numpy()
         if not support.any():
             notes.append("de archetypes noemen geen codes of kenmerken uit de profielen")
@@ -1005,21 +1290,18 @@ def match_archetypes(model: PersonaModel, profiles: Profiles,
         if unmatched:
             notes.append(f"geen cluster voor archetype(s): {', '.join(a.id for a in unmatched)}"
                          f" (k = {len(clusters)} < {len(archetypes)} archetypes)")
-    used_colors = {p.color for p in persona_of.values()}
-    palette = [c for c in OKABE_ITO if c not in used_colors]
-    for i, c in enumerate(clusters):
+    for c in clusters:
         if c in persona_of:
             continue
         members = list(model.labels_.index[labels == c])
-        top = _distinguishing_codes(profiles, members, codebook)
-        names = [_code_name(codebook, t) for t in top]
+        top = _distinguishing_codes(profiles, members)
+        names = [codebook.name_of(t) for t in top]
         label = " · ".join(names) if names else "geen onderscheidende codes"
         pid = f"groep_{c + 1}"
         while pid in {p.id for p in persona_of.values()}:
             pid += "b"
         persona_of[c] = Persona(id=pid, name=f"Groep {c + 1}", description=f"Kenmerkend: {label}",
-                                codes=top, color=palette[len(descriptive) % len(palette)]
-                                if palette else OKABE_ITO[i % len(OKABE_ITO)])
+                                codes=top, color="")
         descriptive[pid] = label
         vectors[pid] = (centroids.loc[c] - mean).to_numpy()
         origins[pid] = mean.to_numpy()
@@ -1029,6 +1311,10 @@ def match_archetypes(model: PersonaModel, profiles: Profiles,
     if archetypes:  # archetype order first (as the researchers wrote them), then groups
         rank = {a.id: i for i, a in enumerate(archetypes)}
         order.sort(key=lambda p: (rank.get(p.id, len(rank)), p.id))
+    # own colours first (whatever the order), then a free palette colour for the rest
+    own = distinct([p.color for p in order], keep_default=False)
+    for p, colour in zip(order, own):
+        p.color = colour
     pids = [p.id for p in order]
 
     # soft cluster membership as in fuzzy c-means (m = 2): u_ic ~ 1 / d_ic^2. A respondent
@@ -1039,13 +1325,6 @@ def match_archetypes(model: PersonaModel, profiles: Profiles,
     to_persona = np.zeros((len(clusters), len(pids)))   # cluster -> persona share
     for ci, c in enumerate(clusters):
         to_persona[ci, pids.index(persona_of[c].id)] = 1.0
-    if cluster_mapping == "soft" and match_scores is not None:
-        for ci, c in enumerate(clusters):
-            if persona_of[c].id in descriptive:
-                continue
-            row = np.array([match_scores.loc[c, p] if p in match_scores.columns else -1.0
-                            for p in pids])
-            to_persona[ci] = _softmax(row[None, :], temperature)[0]
     M = member @ to_persona
     sims = np.column_stack([[_cosine((Xn[i] - origins[p])[supports[p]], vectors[p][supports[p]])
                              for i in range(len(Xn))] for p in pids])
@@ -1084,14 +1363,15 @@ def match_archetypes(model: PersonaModel, profiles: Profiles,
 def find_personas(transcripts: Sequence[Transcript], codings: Sequence[Coding],
                   codebook: Codebook, attributes: pd.DataFrame | None = None,
                   archetypes: Sequence[Persona] | None = None, *, k: int | None = None,
-                  method: str = "ward", seed: int = 0, n_bootstrap: int = 100,
+                  method: str = "ward", seed: int = 0, n_bootstrap: int = N_BOOTSTRAP,
                   attribute_weights: Mapping[str, float] | None = None,
                   cluster_weight: float = 0.5) -> PersonaResult:
     """The whole stage in one call: profiles -> model -> personas.
 
     With archetypes and no ``k``, k is the number of archetypes (the researchers already
-    decided how many personas there are); attribute weights default to the attributes the
-    archetypes mention."""
+    decided how many personas there are); without either, ``PersonaModel.propose_k``
+    chooses it (its reason is in ``result.notes``). Attribute weights default to the
+    attributes the archetypes mention."""
     if attributes is not None and attribute_weights is None:
         attribute_weights = default_attribute_weights(attributes, archetypes)
     profiles = build_profiles(transcripts, codings, codebook, attributes, attribute_weights)
@@ -1104,6 +1384,8 @@ def find_personas(transcripts: Sequence[Transcript], codings: Sequence[Coding],
     model = PersonaModel(k=k, method=method, seed=seed, n_bootstrap=n_bootstrap).fit(profiles)
     result = match_archetypes(model, profiles, archetypes, codebook,
                               cluster_weight=cluster_weight)
+    if k is None and model.k_note_:
+        result.notes.insert(0, model.k_note_)
     uncoded = sorted(coded.index[~coded])
     if uncoded:
         basis = "alleen op hun kenmerken" if profiles.uses_attributes else "zonder gegevens"
@@ -1113,25 +1395,6 @@ def find_personas(transcripts: Sequence[Transcript], codings: Sequence[Coding],
             mask = result.assignments.respondent.isin(uncoded)
             result.assignments.loc[mask, "confidence"] = 0.0
     return result
-
-
-def _code_name(codebook: Codebook, code_id: str) -> str:
-    try:
-        return codebook.code(code_id).name
-    except KeyError:
-        return code_id
-
-
-def _code_valence(codebook: Codebook, code_id: str) -> int:
-    try:
-        return codebook.code(code_id).valence
-    except KeyError:
-        return 0
-
-
-def effective_valence(coding: Coding, codebook: Codebook) -> int:
-    """The coding's own valence when the coder set one, else the code's default."""
-    return coding.valence if coding.valence is not None else _code_valence(codebook, coding.code)
 
 
 def valence_label(value: float) -> str:
@@ -1228,7 +1491,7 @@ class PersonaCard:
         return (
             f"<div style='border:2px solid {color};border-radius:6px;max-width:760px;"
             f"font-family:sans-serif'>"
-            f"<div style='background:{color};color:{_text_on(self.color)};padding:8px 12px'>"
+            f"<div style='background:{color};color:{text_on(self.color)};padding:8px 12px'>"
             f"<b style='font-size:1.4em'>{e(self.name)}</b> &nbsp; "
             f"<span>{e(self.count_label)} respondenten</span><br>{e(self.description)}</div>"
             f"<div style='padding:8px 12px'><table>{attrs}</table>"
@@ -1239,23 +1502,45 @@ class PersonaCard:
             f"<b>Kenmerkende codes</b><ul>{items(chars, 'geen')}</ul>{quotes}</div></div>")
 
 
-def _text_on(color: str) -> str:
-    """Black or white text, whichever contrasts more with ``color`` (WCAG luminance)."""
-    try:
-        from matplotlib.colors import to_rgb
-        rgb = to_rgb(color)
-    except ValueError:
-        return "#000000"
-    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
-    lum = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
-    return "#000000" if (lum + 0.05) / 0.05 > 1.05 / (lum + 0.05) else "#FFFFFF"
+def _describe_binary(phrase: AttributePhrase, yes: int, n: int) -> str:
+    if yes == 0 and phrase.none:
+        return phrase.none
+    return f"{yes} van {n} {phrase.yes}"
+
+
+def _describe_numbers(phrase: AttributePhrase, series: pd.Series, n: int) -> str:
+    lo, hi, median = float(series.min()), float(series.max()), float(series.median())
+    whole = lo.is_integer() and hi.is_integer()
+
+    def fmt(v: float) -> str:
+        return str(int(v)) if whole and float(v).is_integer() else _nl(v)
+
+    unit = f" {phrase.unit}" if phrase.unit else ""
+    span = fmt(lo) if lo == hi else f"{fmt(lo)}–{fmt(hi)}"
+    if n > 2 and lo != hi:
+        return f"{span}{unit} (mediaan {fmt(median)})"
+    return f"{span}{unit}"
+
+
+def _describe_values(series: pd.Series) -> str:
+    counts = series.astype(str).value_counts()
+    counts = counts.sort_index(kind="mergesort").sort_values(ascending=False, kind="mergesort")
+    if counts.max() == 1:  # all different: just name them
+        parts, rest = list(counts.index[:4]), len(counts) - 4
+    else:
+        parts, rest = [f"{v} ({c})" for v, c in counts.head(3).items()], len(counts) - 3
+    if rest > 0:
+        return ", ".join(parts) + f" en {rest} andere"
+    return ", ".join(parts)
 
 
 def attribute_summary(attributes: pd.DataFrame | None, members: Sequence[str],
                       ground_truth: Sequence[str] = GROUND_TRUTH_COLUMNS,
                       limit: int = 6) -> list[tuple[str, str]]:
-    """Readable summary of the members' attributes (whatever columns exist, in a sensible
-    order): age range, children, origin, interpreter ... Ground truth is never shown."""
+    """Readable summary of the members' attributes, whatever columns the table has (common
+    ones first): numbers as a range with unit and median, yes/no columns (ja/nee, booleans,
+    0/1) as "n van N ja" (or the column's own phrase, ``ATTRIBUTE_PHRASES``), other values
+    by frequency. Ground truth and columns about the interview are never shown."""
     frame = _attribute_frame(attributes)
     if frame is None or frame.empty:
         return []
@@ -1263,57 +1548,42 @@ def attribute_summary(attributes: pd.DataFrame | None, members: Sequence[str],
     if rows.empty:
         return []
     skip = set(excluded_attribute_columns(frame, ground_truth))
-    skip |= {c for c in frame.columns if str(c).lower() in _INTERVIEW_COLUMNS}
-    cols = [c for c in _ATTRIBUTE_ORDER if c in frame.columns and c not in skip]
-    cols += [c for c in frame.columns if c not in cols and c not in skip]
+    skip |= {c for c in frame.columns if str(c).strip().lower() in _INTERVIEW_COLUMNS}
+    usable = [c for c in frame.columns if c not in skip]
+    first = {k: i for i, k in enumerate(_ATTRIBUTE_ORDER)}
+    cols = sorted(usable, key=lambda c: first.get(str(c).strip().lower(), len(first)))
     out = []
+    n = len(rows)
     for col in cols[:limit]:
         series = rows[col].dropna()
         if series.empty:
             continue
-        label = ATTRIBUTE_LABELS.get(str(col).lower(), str(col).replace("_", " ").capitalize())
-        n = len(rows)
+        phrase = attribute_phrase(col)
         if _is_binary(frame[col]):
-            yes = int(series.map(_as_bool).sum())
-            text = f"{yes} van {n} ja" if col != "tolk" else (
-                "geen tolk" if yes == 0 else f"{yes} van {n} met tolk")
+            text = _describe_binary(phrase, int(series.map(_as_bool).sum()), n)
         elif pd.api.types.is_numeric_dtype(frame[col]):
-            lo, hi = series.min(), series.max()
-            fmt = (lambda v: str(int(v))) if float(lo).is_integer() and float(hi).is_integer() \
-                else (lambda v: _nl(v))
-            unit = " jaar" if str(col).lower() == "leeftijd" else ""
-            span = fmt(lo) if lo == hi else f"{fmt(lo)}–{fmt(hi)}"
-            text = f"{span}{unit} (mediaan {fmt(series.median()) if float(series.median()).is_integer() else _nl(series.median())})" \
-                if n > 2 and lo != hi else f"{span}{unit}"
+            text = _describe_numbers(phrase, series.astype(float), n)
         else:
-            counts = series.astype(str).value_counts()
-            counts = counts.sort_index(kind="mergesort").sort_values(ascending=False,
-                                                                      kind="mergesort")
-            if counts.max() == 1:  # all different: just name them
-                parts = list(counts.index[:4])
-                rest = len(counts) - 4
-            else:
-                parts = [f"{v} ({c})" for v, c in counts.head(3).items()]
-                rest = len(counts) - 3
-            if rest > 0:
-                parts.append(f"en {rest} {'andere' if rest > 1 else 'andere'}")
-            text = ", ".join(parts[:-1]) + " " + parts[-1] if rest > 0 else ", ".join(parts)
-        out.append((label, text))
+            text = _describe_values(series)
+        out.append((phrase.label, text))
     return out
-
-
-def _persona_codings(codings: Sequence[Coding], members: Sequence[str]) -> list[Coding]:
-    members = set(members)
-    return [c for c in _unique_codings(codings) if c.respondent_id in members]
 
 
 def code_stats(codings: Sequence[Coding], members: Sequence[str], codebook: Codebook,
                code_ids: Iterable[str] | None = None) -> dict[str, CodeStat]:
-    """Evidence per code within a group of respondents (valence: coding overrides code)."""
+    """Evidence per code within a group of respondents (valence: the coding's own, else the
+    code's; ``Codebook.valence_of``). Two coders on one passage count once."""
+    return _code_stats(unique_codings(codings), members, codebook, code_ids)
+
+
+def _code_stats(unique: Sequence[Coding], members: Sequence[str], codebook: Codebook,
+                code_ids: Iterable[str] | None = None) -> dict[str, CodeStat]:
+    """``code_stats`` on codings that are already unique."""
     wanted = set(code_ids) if code_ids is not None else None
+    member_set = set(members)
     by_code: dict[str, list[Coding]] = {}
-    for c in _persona_codings(codings, members):
-        if wanted is None or c.code in wanted:
+    for c in unique:
+        if c.respondent_id in member_set and (wanted is None or c.code in wanted):
             by_code.setdefault(c.code, []).append(c)
     out = {}
     for code, items in by_code.items():
@@ -1322,13 +1592,11 @@ def code_stats(codings: Sequence[Coding], members: Sequence[str], codebook: Code
         except KeyError:
             cat = ""
         out[code] = CodeStat(
-            code=code, name=_code_name(codebook, code), category=cat,
-            valence=float(np.mean([effective_valence(c, codebook) for c in items])),
+            code=code, name=codebook.name_of(code), category=cat,
+            valence=float(np.mean([codebook.valence_of(c) for c in items])),
             respondents=len({c.respondent_id for c in items}), group_size=len(members),
             passages=len(items))
     return out
-
-
 
 
 def persona_card(result: PersonaResult, persona_id: str, transcripts: Sequence[Transcript],
@@ -1344,7 +1612,8 @@ def persona_card(result: PersonaResult, persona_id: str, transcripts: Sequence[T
     persona = result.persona(persona_id)
     members = list(persona.respondents)
     n_total = len(result.assignments)
-    stats = code_stats(codings, members, codebook)
+    unique = unique_codings(codings)
+    stats = _code_stats(unique, members, codebook)
 
     def rank(s: CodeStat):
         return (-s.respondents, -s.passages * abs(s.valence), s.code)
@@ -1352,10 +1621,10 @@ def persona_card(result: PersonaResult, persona_id: str, transcripts: Sequence[T
     pains = sorted((s for s in stats.values() if s.valence < 0), key=rank)[:n_points]
     highs = sorted((s for s in stats.values() if s.valence > 0), key=rank)[:n_points]
 
-    counts = _respondent_counts(result, codings, codebook)
+    counts = _respondent_counts(result, unique, codebook)
+    contrast = code_contrast(counts, members) if members else None
     characteristic: list[CodeStat] = []
-    if members:
-        contrast = code_contrast(counts, members)
+    if contrast is not None:
         for code, row in contrast.iterrows():
             if len(characteristic) >= n_points:
                 break
@@ -1369,8 +1638,7 @@ def persona_card(result: PersonaResult, persona_id: str, transcripts: Sequence[T
             characteristic.append(replace(s, lift=float(row.lift), log_odds=float(row.log_odds),
                                           rate_out=float(row.rate_out)))
 
-    quotes = _representative_quotes(result, persona, transcripts, codings, codebook,
-                                    counts, n_quotes)
+    quotes = _representative_quotes(result, persona, transcripts, unique, contrast, n_quotes)
     description = persona.description.strip().splitlines()[0] if persona.description else ""
     return PersonaCard(
         persona_id=persona.id, name=persona.name, description=description,
@@ -1392,24 +1660,21 @@ def _basis(result: PersonaResult) -> str:
 
 def _respondent_counts(result: PersonaResult, codings: Sequence[Coding],
                        codebook: Codebook) -> pd.DataFrame:
+    """Respondent x code passages: the profiles' own, else counted the same way."""
     if result.profiles is not None:
         return result.profiles.counts
-    respondents = list(result.assignments.respondent)
-    counts = pd.DataFrame(0, index=respondents, columns=codebook.code_ids(), dtype=float)
-    for c in _unique_codings(codings):
-        if c.respondent_id in counts.index and c.code in counts.columns:
-            counts.at[c.respondent_id, c.code] += 1
-    return counts
+    return count_codes(codings, list(result.assignments.respondent), codebook.code_ids())[0]
 
 
 def _representative_quotes(result: PersonaResult, persona: Persona,
-                           transcripts: Sequence[Transcript], codings: Sequence[Coding],
-                           codebook: Codebook, counts: pd.DataFrame, n: int) -> list[Quote]:
-    members = list(persona.respondents)
-    if not members or n <= 0:
+                           transcripts: Sequence[Transcript], unique: Sequence[Coding],
+                           contrast: pd.DataFrame | None, n: int) -> list[Quote]:
+    """``n`` quotes for a card from the persona's (unique) codings, ``contrast`` being
+    ``code_contrast`` of her respondents."""
+    members = set(persona.respondents)
+    if not members or n <= 0 or contrast is None:
         return []
     texts = {t.respondent_id: t for t in transcripts}
-    contrast = code_contrast(counts, members)
     lean = contrast.log_odds.clip(lower=0)
     lean = lean / lean.max() if lean.max() > 0 else lean
     # closeness of each member to the persona: the assignment probability
@@ -1417,11 +1682,11 @@ def _representative_quotes(result: PersonaResult, persona: Persona,
     if persona.id in result.probabilities.columns:
         closeness = result.probabilities[persona.id].to_dict()
     candidates = []
-    for c in _persona_codings(codings, members):
+    for c in unique:
+        if c.respondent_id not in members:
+            continue
         t = texts.get(c.respondent_id)
-        raw = t.text[c.start:c.end] if t is not None and 0 <= c.start < c.end <= len(t.text) \
-            else c.quote
-        text = quote_text(raw or "", 220)
+        text = quote_text(passage_text(t, c), 220)
         if len(text) < 25:
             continue
         length_fit = 1.0 if 50 <= len(text) <= 200 else 0.7
@@ -1464,11 +1729,12 @@ def nuance_records(result: PersonaResult, codings: Sequence[Coding], codebook: C
                    themes: Sequence[Any], top: int = 2) -> pd.DataFrame:
     """Long form of the nuance table: one row per theme x persona x dominant code
     (a persona that never mentions a theme gets one row with code ``None``)."""
+    unique = unique_codings(codings)          # once, not per theme x persona
     rows = []
     for theme in themes:
         tid, tname, codes = _theme_fields(theme)
         for p in result.personas:
-            stats = code_stats(codings, p.respondents, codebook, codes)
+            stats = _code_stats(unique, p.respondents, codebook, codes)
             ranked = sorted(stats.values(), key=lambda s: (-s.respondents, -s.passages, s.code))
             if not ranked:
                 rows.append({"theme": tid, "theme_name": tname, "persona": p.id,
@@ -1512,9 +1778,11 @@ def nuance_table(result: PersonaResult, codings: Sequence[Coding], codebook: Cod
 
 
 __all__ = [
-    "Profiles", "AttributeSpec", "build_profiles", "default_attribute_weights",
-    "PersonaModel", "PersonaResult", "match_archetypes", "find_personas",
+    "Profiles", "AttributeSpec", "build_profiles", "default_attribute_weights", "count_codes",
+    "PersonaModel", "PersonaResult", "match_archetypes", "find_personas", "default_k_range",
     "archetype_vectors", "code_contrast", "PersonaCard", "CodeStat", "Quote", "persona_card",
-    "attribute_summary", "code_stats", "nuance_table", "nuance_records", "effective_valence",
-    "GROUND_TRUTH_COLUMNS", "NOT_MENTIONED", "OKABE_ITO",
+    "attribute_summary", "attribute_phrase", "AttributePhrase", "ATTRIBUTE_PHRASES",
+    "code_stats", "nuance_table", "nuance_records", "GROUND_TRUTH_COLUMNS", "NOT_MENTIONED",
+    "OKABE_ITO", "N_BOOTSTRAP", "ASSIGNMENTS_FILE", "read_assignments", "read_assignment_rows",
+    "edited_assignments", "write_assignments", "assignments_csv",
 ]

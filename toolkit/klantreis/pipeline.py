@@ -277,7 +277,7 @@ def _personas_compute(ctx: RunContext) -> None:
     options = {} if ctx.n_bootstrap is None else {"n_bootstrap": ctx.n_bootstrap}
     ctx.personas = find_personas(ctx.transcripts, ctx.codings, ctx.study.codebook,
                                  ctx.attributes, ctx.study.personas or None, **options)
-    own = edited_assignments(ctx.study)
+    own = edited_assignments(ctx.study, ctx.personas)
     if own is not None:
         # the researcher decided; the model's choice stays visible as the runner-up
         moved = ctx.personas.reassign(own)
@@ -296,7 +296,7 @@ def _personas_write(ctx: RunContext) -> list[Path]:
     if ctx.personas is None:
         return []
     return write_persona_outputs(ctx.study, ctx.personas, ctx.transcripts, ctx.codings,
-                                 ctx.attributes)
+                                 ctx.attributes, persona_cards=ctx.cards)
 
 
 def _heartbeats_compute(ctx: RunContext) -> None:
@@ -310,7 +310,8 @@ def _heartbeats_compute(ctx: RunContext) -> None:
     assignments = dict(zip(ctx.personas.assignments["respondent"],
                            ctx.personas.assignments["persona"]))
     result = heartbeats_for_study(ctx.study, codings=ctx.codings, source=ctx.codings_source,
-                                  assignments=assignments, transcripts=ctx.transcripts)
+                                  assignments=assignments, transcripts=ctx.transcripts,
+                                  personas=ctx.personas.personas)
     ctx.heartbeats = result.heartbeats
 
 

@@ -21,29 +21,37 @@ from typing import Any, Mapping, Protocol, Sequence, runtime_checkable
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from .colours import DESIRED, GREY, HIGH, LIGHT, PAIN, PERSONA_CYCLE, text_on, tint
+from .errors import KlantreisError
 from .heartbeat import (
     FORMATS,
-    GREY,
-    HIGH,
     HIGH_GLYPH,
-    LIGHT,
-    PAIN,
     PAIN_GLYPH,
     Sheet,
-    SlotLayout,
     draw_heartbeat_axes,
     layout_slots,
+    persona_line_colour,
     rc_context,
     save_figure,
 )
-from .journeys import NEGATIVE, NO_DATA, POSITIVE, Heartbeat, Quote
+from .journeys import (
+    NEGATIVE,
+    NEUTRAL,
+    NO_DATA,
+    POSITIVE,
+    Heartbeat,
+    Quote,
+    level_of,
+    source_note,
+)
 from .models import Journey
 
 MM = 72 / 25.4                      # points per millimetre
 PAGES = {"A3": (420.0, 297.0), "A2": (594.0, 420.0)}   # landscape, mm
 BODY_PT = 9.5                       # body text at A3 ...
 MIN_PT = 9.0                        # ... and never smaller (scaled with the page)
-FACE = {POSITIVE: "\u263a", NEGATIVE: "\u2639"}   # ☺ ☹ (DejaVu Sans)
+# the three-point scale (VNG klantreizen) as faces: ☺ 😐 ☹ (all three in DejaVu Sans)
+FACE = {POSITIVE: "\u263a", NEUTRAL: "\U0001F610", NEGATIVE: "\u2639"}
 OPPORTUNITY = "\u25c6"              # ◆
 LANES = [  # id, label, relative height
     ("doet", "Wat ze doet", 0.78),
@@ -83,7 +91,6 @@ class _Item:
     style: str = "normal"
     color: str = "#1a1a1a"
     gap: float = 1.2          # mm after the item
-    size: float | None = None
 
 
 class _Poster:
@@ -91,7 +98,8 @@ class _Poster:
 
     def __init__(self, size: str):
         if size not in PAGES:
-            raise ValueError(f"size must be one of {', '.join(PAGES)}")
+            raise KlantreisError(f"onbekend posterformaat '{size}' (kies uit "
+                                 f"{', '.join(PAGES)})")
         self.wmm, self.hmm = PAGES[size]
         self.k = self.wmm / PAGES["A3"][0]            # 1 at A3, sqrt(2) at A2
         self.sheet = Sheet(self.wmm / 25.4, self.hmm / 25.4)
@@ -116,36 +124,52 @@ class _Poster:
                                size or self.body, min_size or self.min, **kw)
 
     def stack(self, x, y, w, h, items: list[_Item], *, pad: float = 1.6) -> float:
-        """Items top to bottom inside a cell; what does not fit is summarised as '+ n meer'.
-        Returns the height used (mm, padding included)."""
+        """Items top to bottom inside a cell; what does not fit is summarised as '+ n meer'
+        (room for that line is made by taking back the last item when needed; only the
+        first item is ever shown cut, with an ellipsis). Returns the height used (mm,
+        padding included)."""
         top = y + h - pad
         bottom = y + pad
         f = self.sheet.fitter
+        wpt = self.mm(w - 2 * pad)
+        box = self.sheet.box(self.mm(x), self.mm(y), self.mm(x + w), self.mm(y + h))
+        more_h = f.height(["+ 9 meer"], self.body, 1.2, style="italic") / MM / self.k
+        drawn: list[tuple[Any, float]] = []          # (artist, top before it)
+        left_out = 0
         for i, it in enumerate(items):
-            avail = top - bottom
+            rest = len(items) - i - 1
+            avail = top - bottom - (more_h + 0.5 if rest and i == 0 else 0)
             if avail <= 0:
+                left_out = len(items) - i
                 break
-            size = self.pt(it.size) if it.size else self.body
-            wpt = self.mm(w - 2 * pad)
-            fitted, fs, cut = f.fit(it.text, wpt, self.mm(avail), size, self.min,
+            fitted, fs, cut = f.fit(it.text, wpt, self.mm(avail), self.body, self.min,
                                     weight=it.weight, style=it.style)
             if (cut or not fitted) and i > 0:
-                more = f"+ {len(items) - i} meer"
-                self.text(x + pad, bottom, w - 2 * pad, avail, more, style="italic",
-                          color=GREY, max_lines=1)
+                left_out = len(items) - i
                 break
             if not fitted:
+                left_out = len(items) - i
                 break
             t = self.sheet.ax.text(self.mm(x + pad), self.mm(top), fitted, ha="left", va="top",
                                    fontsize=fs, fontweight=it.weight, style=it.style,
                                    color=it.color, zorder=4, parse_math=False, linespacing=1.2)
-            t._klantreis_box = self.sheet.box(self.mm(x), self.mm(y), self.mm(x + w),
-                                              self.mm(y + h))
-            used = f.height(fitted.split("\n"), fs, 1.2, it.weight, it.style) / MM / self.k
-            top -= used + it.gap
+            t._klantreis_box = box
+            drawn.append((t, top))
+            top -= f.height(fitted.split("\n"), fs, 1.2, it.weight, it.style) / MM / self.k
+            top -= it.gap
             if cut:
+                left_out = rest
                 break
-        return y + h - top + pad - (items[-1].gap if items else 0)
+        if left_out:
+            while len(drawn) > 1 and top - bottom < more_h:
+                artist, top = drawn.pop()
+                artist.remove()
+                left_out += 1
+            if top - bottom >= more_h - 1e-6:
+                self.text(x + pad, bottom, w - 2 * pad, top - bottom, f"+ {left_out} meer",
+                          style="italic", color=GREY, max_lines=1)
+                top -= more_h
+        return y + h - top + pad - (items[-1].gap if items and not left_out else 0)
 
 
 # --- lane contents ------------------------------------------------------------------------
@@ -204,7 +228,7 @@ def _cells(hb: Heartbeat, journey: Journey, code_names: Mapping[str, str]) -> di
         # denkt en voelt
         qs = _phase_quotes(hb, p.id, carried)
         cells["denkt"][p.id] = [
-            _Item(f"{FACE.get('positief' if q.valence > 0 else 'negatief', '')} "
+            _Item(f"{FACE[level_of(q.valence)]} "
                   f"\u201c{q.text}\u201d \u2014 {q.respondent_id}", style="italic", gap=2.0)
             for q in qs] or (nodata if not s.has_data else [_Item("\u2013", color=GREY)])
         # contact
@@ -256,7 +280,9 @@ def build_poster(persona: PersonaCardLike | Mapping, heartbeat: Heartbeat, journ
         P = _Poster(size)
         hb = heartbeat
         name = _field(persona, "name") or hb.name
-        colour = _field(persona, "color") or hb.color or "#0072B2"
+        # the heartbeat carries the persona's resolved colour (its own, or a free palette
+        # colour when it has none or shares one); a bare heartbeat falls back to the card's
+        colour = hb.color or _field(persona, "color") or PERSONA_CYCLE[0]
         code_names = dict(code_names or {})
         W, H = PAGES["A3"]                              # the layout is in A3 millimetres
         m = 10.0
@@ -266,13 +292,13 @@ def build_poster(persona: PersonaCardLike | Mapping, heartbeat: Heartbeat, journ
                P.pt(24), P.pt(16), weight="bold", max_lines=1, va="center")
         sub = (f"Klantreis van persona {name}: huidige beleving per fase, berekend uit "
                f"{hb.n_passages} gecodeerde passages van {hb.total} respondenten")
-        if hb.source == "suggestions":
-            sub += " (machinesuggesties, nog niet beoordeeld)"
+        if source_note(hb.source):
+            sub += f" ({source_note(hb.source)})"
         P.text(m, H - 27, W - 2 * m - 60, 7, sub, P.pt(11), P.min, color="#444444",
                max_lines=1, va="center")
         # persona panel
         panel_x, panel_w, top, bottom = m, 84.0, H - 31, 19.0
-        _persona_panel(P, persona, hb, journey, panel_x, bottom, panel_w, top - bottom, colour)
+        _persona_panel(P, persona, hb, panel_x, bottom, panel_w, top - bottom, colour)
         # main grid
         gx = panel_x + panel_w + 6
         head_w = 31.0
@@ -289,11 +315,11 @@ def build_poster(persona: PersonaCardLike | Mapping, heartbeat: Heartbeat, journ
             x = cx + i * col_w
             fc = LIGHT if i % 2 == 0 else "white"
             P.rect(x, bottom, col_w, top - bottom, fc=fc, zorder=0.5, background=True)
-            P.rect(x, y_phase, col_w, phase_h, fc=colour if i % 2 == 0 else _tint(colour),
-                   zorder=1)
+            head = colour if i % 2 == 0 else tint(colour)
+            P.rect(x, y_phase, col_w, phase_h, fc=head, zorder=1)
             P.text(x + 1.5, y_phase, col_w - 3, phase_h, p.name, P.pt(11.5), P.min,
                    weight="bold", ha="center", va="center", max_lines=2,
-                   color="white" if i % 2 == 0 else "#111111", zorder=4)
+                   color=text_on(head), zorder=4)
         P.text(gx, y_phase, head_w - 2, phase_h, "Fase", P.pt(10.5), P.min, weight="bold",
                va="center", zorder=4)
         # heartbeat across the top, aligned with the columns
@@ -301,8 +327,7 @@ def build_poster(persona: PersonaCardLike | Mapping, heartbeat: Heartbeat, journ
         ax = P.sheet.axes(P.mm(cx), P.mm(y_curve + 3), P.mm(cw), P.mm(curve_h - 5), zorder=2)
         ax.patch.set_alpha(0)
         draw_heartbeat_axes(ax, hb, journey, layout, size=P.body, fitter=P.sheet.fitter,
-                            scale=P.k)
-        _poster_axis(ax, P, layout)
+                            scale=P.k, min_size=P.min, value_axis="left")
         # lanes
         cells = _cells(hb, journey, code_names)
         y = y_curve - 2
@@ -323,32 +348,7 @@ def build_poster(persona: PersonaCardLike | Mapping, heartbeat: Heartbeat, journ
         return P.sheet.fig
 
 
-def _tint(hex_colour: str, amount: float = 0.75) -> str:
-    """A light version of a colour (for alternating phase headers)."""
-    h = hex_colour.lstrip("#")
-    if len(h) != 6:
-        return "#dddddd"
-    r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
-    mix = [round(c + (255 - c) * amount) for c in (r, g, b)]
-    return "#" + "".join(f"{c:02x}" for c in mix)
-
-
-def _poster_axis(ax, P: _Poster, layout: SlotLayout) -> None:
-    """Poster variant of the value axis: labels on the left only, scale words included."""
-    size = P.body
-    labels = ["\u22123", "negatief \u22122", "\u22121", "neutraal 0", "+1", "positief +2", "+3"]
-    ax.set_yticks(range(-3, 4))
-    ax.set_yticklabels(labels)
-    ax.tick_params(axis="y", labelsize=size, length=2)
-    ax.set_ylabel("")
-    for child in list(ax.child_axes):      # the secondary axis of the report variant
-        child.remove()
-    for t in ax.texts:                      # marks' labels etc. at least body size
-        if t.get_fontsize() < size:
-            t.set_fontsize(size)
-
-
-def _persona_panel(P: _Poster, persona, hb: Heartbeat, journey: Journey, x, y, w, h,
+def _persona_panel(P: _Poster, persona, hb: Heartbeat, x, y, w, h,
                    colour: str) -> None:
     P.rect(x, y, w, h, fc="#f7f7f7", ec="#d0d0d0", lw=0.6 * P.k, zorder=0.5)
     P.rect(x, y + h - 2.5, w, 2.5, fc=colour, zorder=1)
@@ -377,7 +377,7 @@ def _persona_panel(P: _Poster, persona, hb: Heartbeat, journey: Journey, x, y, w
             blocks.append((label, items))
     levels = []
     for s in hb.phases:
-        face = FACE.get(s.level, "\u25cb" if s.level != NO_DATA else "\u2013")
+        face = FACE.get(s.level, "\u2013")
         levels.append(_Item(f"{face} {s.phase_name}: {s.level}", gap=0.6,
                             color=GREY if s.level == NO_DATA else "#1a1a1a"))
     keys = [_Item(f"{PAIN_GLYPH if km.kind == 'pijnpunt' else HIGH_GLYPH} {km.label} "
@@ -385,9 +385,9 @@ def _persona_panel(P: _Poster, persona, hb: Heartbeat, journey: Journey, x, y, w
             for km in hb.pain_points + hb.high_points]
     if keys:
         blocks.append(("Kernmomenten", keys))
-    # the phase levels sit at the bottom; the rest flows from the top
-    line_mm = P.body * 1.2 / MM / P.k + 0.6
-    lv_h = 9 + len(levels) * line_mm + 2
+    # the phase levels sit at the bottom, measured first (a long phase name wraps); the
+    # rest flows from the top into what is left
+    lv_h = 9 + _stack_height(P, levels, iw + 3.2) + 2
     lv_y = y + pad
     P.text(ix, lv_y + lv_h - 7, iw, 7, "Beleving per fase", P.pt(11), P.min, weight="bold",
            max_lines=1, va="top")
@@ -404,16 +404,28 @@ def _persona_panel(P: _Poster, persona, hb: Heartbeat, journey: Journey, x, y, w
         top -= used_h + 3.5
 
 
+def _stack_height(P: _Poster, items: list[_Item], w: float, pad: float = 1.6) -> float:
+    """Height (mm, padding included) ``P.stack`` needs for ``items`` at body size in a cell
+    ``w`` mm wide, measured as the stack will lay them out."""
+    f = P.sheet.fitter
+    wpt = P.mm(w - 2 * pad)
+    used = 2 * pad
+    for it in items:
+        lines = f.wrap(it.text, wpt, P.body, it.weight, it.style)
+        used += f.height(lines, P.body, 1.2, it.weight, it.style) / MM / P.k + it.gap
+    return used - (items[-1].gap if items else 0) + 0.5
+
+
 def _footer(P: _Poster, hb: Heartbeat, m: float, W: float, bottom: float) -> None:
     note = ("Lezen: de lijn is de beleving per moment (\u22123 tot +3), het gewogen "
             "gemiddelde van de respondenten van deze persona; gestippeld = geen gegevens. "
             f"{PAIN_GLYPH} pijnpunt en {HIGH_GLYPH} hoogtepunt: sterkste momenten, met een "
             "echt citaat (geanonimiseerd) en het aantal respondenten (n van N).")
     P.text(m, 5, W * 0.58, bottom - 7, note, P.body, P.min, color="#333333", va="center")
-    handles = [Line2D([], [], color=hb.color or "#0072B2", lw=2.4 * P.k, marker="o",
+    handles = [Line2D([], [], color=persona_line_colour(hb.color), lw=2.4 * P.k, marker="o",
                       markersize=5 * P.k, label="huidig")]
     if hb.has_desired:
-        handles.append(Line2D([], [], color="#E69F00", lw=1.8 * P.k, linestyle=(0, (5, 2.5)),
+        handles.append(Line2D([], [], color=DESIRED, lw=1.8 * P.k, linestyle=(0, (5, 2.5)),
                               marker="o", markerfacecolor="white", label="gewenst"))
     handles += [Line2D([], [], marker="v", linestyle="none", markersize=8 * P.k,
                        markerfacecolor=PAIN, markeredgecolor="black", label="pijnpunt"),

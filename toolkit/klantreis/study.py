@@ -215,7 +215,7 @@ def _load_persona(path: Path, code_ids: set[str] | None = None) -> tuple[Persona
         name=get(doc, root, "name", str),
         description=get(doc, root, "description", str, required=False, default=""),
         attributes={str(k): _typed(v) for k, v in attributes.items()},
-        color=get(doc, root, "color", str, required=False, default="#0072B2"),
+        color=get(doc, root, "color", str, required=False, default=""),
         quote=get(doc, root, "quote", str, required=False, default="").strip(),
     )
     for key in ("codes", "needs", "goals"):

@@ -43,6 +43,9 @@ def report_inputs(res) -> None:
     if res.source == "suggestions":
         say("let op: geen menselijke coderingen gevonden; de heartbeats zijn berekend uit "
             "machinesuggesties (nog niet beoordeeld)")
+    elif res.source == "mixed":
+        say("let op: nog niet elk interview is gecodeerd; voor die interviews tellen "
+            "machinesuggesties mee (nog niet beoordeeld)")
     if res.unknown_respondents:
         say(f"let op: {len(res.unknown_respondents)} respondent(en) in de toewijzing zonder "
             f"transcript: {', '.join(res.unknown_respondents)}")

@@ -1,7 +1,8 @@
 """klantreis personas STUDY [--k 3] [--no-attributes] [--seed N] [--method ward]
 
 Writes ``personas/assignments.csv`` and ``reports/personas/`` (cards as A4/A5 PDF and PNG,
-the dendrogram, the nuance table). The terminal shows counts and quality figures only,
+the dendrogram for Ward, the nuance table). An assignments file the researchers edited is
+followed (as in ``klantreis run``) and never overwritten. The terminal shows counts and quality figures only,
 never transcript text.
 """
 from __future__ import annotations
@@ -11,14 +12,17 @@ def add_arguments(p) -> None:
     p.add_argument("study", nargs="?", default=".", help="de studiemap (standaard: .)")
     p.add_argument("--k", type=int, default=None,
                    help="aantal persona's (standaard: het aantal archetypes in personas/, "
-                        "anders gekozen op silhouet en stabiliteit)")
+                        "anders het kleinste aantal dat binnen de ruis even goed scoort op "
+                        "silhouet en stabiliteit)")
     p.add_argument("--method", choices=("ward", "kmeans", "nmf"), default="ward",
                    help="clustermethode (standaard: ward)")
     p.add_argument("--seed", type=int, default=0, help="startgetal voor herhaalbaarheid")
     p.add_argument("--no-attributes", action="store_true",
                    help="alleen de coderingen gebruiken, niet de respondententabel")
-    p.add_argument("--bootstrap", type=int, default=100, metavar="N",
-                   help="aantal bootstraprondes voor de stabiliteit (standaard: 100)")
+    p.add_argument("--bootstrap", type=int, default=None, metavar="N",
+                   help="aantal bootstraprondes voor de stabiliteit (standaard: "
+                        "klantreis.personas.N_BOOTSTRAP, hetzelfde als klantreis run en "
+                        "het rapport)")
     p.add_argument("--no-cards", action="store_true", help="geen persona-kaarten tekenen")
 
 
@@ -27,7 +31,7 @@ def run(args) -> int:
     from ..coding import codings_for_analysis
     from ..errors import KlantreisError
     from ..persona_cards import write_persona_outputs
-    from ..personas import find_personas
+    from ..personas import N_BOOTSTRAP, edited_assignments, find_personas
     from ..progress import say
     from ..respondents import attribute_frame
     from ..study import Study
@@ -50,10 +54,18 @@ def run(args) -> int:
     if args.k is not None and args.k > len(transcripts):
         raise KlantreisError(f"--k {args.k} is groter dan het aantal transcripten "
                              f"({len(transcripts)})")
-    say(f"persona's bepalen ({args.method}, {args.bootstrap} bootstraprondes)")
+    n_bootstrap = N_BOOTSTRAP if args.bootstrap is None else args.bootstrap
+    if n_bootstrap < 0:
+        raise KlantreisError("--bootstrap kan niet negatief zijn")
+    say(f"persona's bepalen ({args.method}, {n_bootstrap} bootstraprondes)")
     result = find_personas(transcripts, codings, study.codebook, attributes, archetypes,
                            k=args.k, method=args.method, seed=args.seed,
-                           n_bootstrap=args.bootstrap)
+                           n_bootstrap=n_bootstrap)
+    own = edited_assignments(study, result)
+    if own is not None:                 # the researchers' decisions win (never overwritten)
+        result.reassign(own)
+        say("personas/assignments.csv is door de onderzoekers aangepast: die toewijzing "
+            "wordt gevolgd en niet overschreven")
     paths = write_persona_outputs(study, result, transcripts, codings, attributes,
                                   cards=not args.no_cards)
 
