@@ -746,8 +746,15 @@ def _org_strip(sheet: Sheet, frame: _Frame, hb: Heartbeat, y0: float, h: float, 
         xa, xb = frame.span(a, b)
         if i % 2 == 0:
             sheet.rect(xa, y0, xb - xa, h, fc=LIGHT, zorder=1)
-        names = orgs.get(pid) or []
+        names = list(orgs.get(pid) or [])
         label = " \u00b7 ".join(names) if names else "\u2013"
+        # whole organisation names only: drop names from the end ("+ 2") rather than
+        # cutting one in half
+        for keep in range(len(names), 0, -1):
+            label = " \u00b7 ".join(names[:keep]) + (f" + {len(names) - keep}"
+                                                   if keep < len(names) else "")
+            if not sheet.fitter.fit(label, xb - xa - 6, h, size, min_size)[2]:
+                break
         sheet.text(xa + 3, y0, xb - xa - 6, h, label, size, min_size, ha="center",
                    va="center")
     sheet.text(4, y0, frame.x0 - 10, h, "contact met", size, min_size, ha="right",
