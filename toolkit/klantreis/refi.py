@@ -1001,6 +1001,26 @@ def _qualify(root, ns: str) -> None:
 
 # --- writing: the project (.qdpx) -------------------------------------------------------------
 
+def _refuse_existing(path: str | Path, force: bool) -> Path:
+    """Check before the work, not after it: an existing file needs --force."""
+    path = Path(path)
+    if path.exists() and not force:
+        raise KlantreisError("bestaat al; gebruik --force om het te overschrijven", path)
+    return path
+
+
+def _with_store(study, store, build):
+    """``build(study, store)`` with the given store, or the study's own opened for it."""
+    from .store import Store
+    own = store is None
+    store = store if store is not None else Store(study.store_path)
+    try:
+        return build(study, store)
+    finally:
+        if own:
+            store.close()
+
+
 @dataclass
 class ExportSummary:
     path: Path
@@ -1234,18 +1254,9 @@ def write_qdpx(study: "Study", path: str | Path, *, store: "Store | None" = None
                force: bool = False) -> ExportSummary:
     """Export the study as a REFI-QDA project (.qdpx): coders, codebook, transcripts,
     human codings of every coder, memos, respondent attributes (variables and cases)."""
-    from .store import Store
 
-    path = Path(path)
-    if path.exists() and not force:  # before the work, not after
-        raise KlantreisError("bestaat al; gebruik --force om het te overschrijven", path)
-    own = store is None
-    store = store if store is not None else Store(study.store_path)
-    try:
-        export = build_qdpx(study, store)
-    finally:
-        if own:
-            store.close()
+    path = _refuse_existing(path, force)
+    export = _with_store(study, store, build_qdpx)
     write_atomic(path, _zip_bytes(export.xml, export.files), overwrite=force)
     export.summary.path = path
     return export.summary
@@ -1329,18 +1340,9 @@ def write_xlsx(study: "Study", path: str | Path, *, store: "Store | None" = None
     """Excel workbook: code x respondent matrix, co-occurrence tables and the codings."""
     import pandas as pd
 
-    from .store import Store
 
-    path = Path(path)
-    if path.exists() and not force:
-        raise KlantreisError("bestaat al; gebruik --force om het te overschrijven", path)
-    own = store is None
-    store = store if store is not None else Store(study.store_path)
-    try:
-        sheets = excel_sheets(study, store)
-    finally:
-        if own:
-            store.close()
+    path = _refuse_existing(path, force)
+    sheets = _with_store(study, store, excel_sheets)
     with_index = {"code x respondent", "passage (matrix)"}
 
     def write(tmp: Path) -> None:
